@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Serves the web page (web/) and the built package (wasm/ → /imagegate/), with a strict
+// Content-Security-Policy, and proxies /v1/* to a gateway so CORS never stands in a user's way.
+// Without --gateway it starts the local mock gateway in-process.
+import http from 'node:http';
+import https from 'node:https';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MOUNTS = [
+  // [url prefix, directory, allowed sub-directories (null = all)]
+  ['/imagegate/', path.join(root, 'wasm'), ['js', 'dist', 'types']],
+  ['/fixtures/', path.join(root, 'tests', 'fixtures'), null],
+  ['/', path.join(root, 'web'), null],
+];
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp',
+  '.gif': 'image/gif', '.avif': 'image/avif', '.svg': 'image/svg+xml', '.b64': 'text/plain',
+  '.ts': 'text/plain; charset=utf-8', '.txt': 'text/plain; charset=utf-8', '.sse': 'text/plain; charset=utf-8',
+};
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",      // wasm compile, nothing else: no inline script, no eval
+  "style-src 'self'",
+  "img-src 'self' blob:",
+  "connect-src 'self' https://ai-gateway.vercel.sh http://127.0.0.1:* http://localhost:*",
+  "worker-src 'self'",
+  "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+function resolveStatic(urlPath) {
+  for (const [prefix, dir, allowed] of MOUNTS) {
+    if (!urlPath.startsWith(prefix)) continue;
+    const rel = decodeURIComponent(urlPath.slice(prefix.length)) || 'index.html';
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(dir + path.sep)) return null;  // no escaping the mount
+    if (allowed && !allowed.includes(rel.split('/')[0])) return null;
+    return file;
+  }
+  return null;
+}
+
+async function serveStatic(req, res) {
+  const urlPath = new URL(req.url, 'http://x').pathname;
+  let file = resolveStatic(urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
+  try {
+    if (!file || !(await stat(file)).isFile()) throw new Error('not found');
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': CSP });
+    res.end('not found\n');
+  }
+}
+
+// Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1).
+const HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'origin', 'referer', 'cookie']);
+
+function proxy(req, res, gatewayURL, serverKey) {
+  const target = new URL(gatewayURL.pathname.replace(/\/$/, '') + req.url.slice('/v1'.length), gatewayURL);
+  const headers = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
+  // The key configured on the server is added only to requests that carry none: it never reaches the page.
+  if (serverKey && !headers.authorization) headers.authorization = `Bearer ${serverKey}`;
+  const lib = target.protocol === 'https:' ? https : http;
+  const upstream = lib.request(target, { method: req.method, headers }, (up) => {
+    const out = {};
+    for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k)) out[k] = v;
+    res.writeHead(up.statusCode ?? 502, out);
+    up.pipe(res);
+  });
+  upstream.on('error', (err) => {
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `proxy: gateway unreachable (${err.code ?? err.message})`,
+        type: 'proxy_error', param: null, code: 'gateway_unreachable' } }));
+    } else res.destroy();
+  });
+  req.on('aborted', () => upstream.destroy());
+  res.on('close', () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+/**
+ * Starts the server. Returns { url, gatewayURL, close }.
+ * @param {{port?: number, host?: string, gateway?: string|null, apiKey?: string}} opts
+ *   gateway: a base URL; undefined starts the local mock; null serves static files only (no /v1 proxy).
+ */
+export async function start({ port = 8787, host = '127.0.0.1', gateway, apiKey } = {}) {
+  let mock = null;
+  if (gateway === undefined) {
+    const { start: startMock } = await import(pathToFileURL(path.join(root, 'scripts', 'mock-gateway.mjs')).href);
+    mock = await startMock({ port: 0, host: '127.0.0.1' });
+    gateway = mock.url;
+  }
+  const gatewayURL = gateway === null ? null : new URL(gateway.endsWith('/') ? gateway : gateway + '/');
+  const server = http.createServer((req, res) => {
+    if (gatewayURL && (req.url === '/v1' || req.url.startsWith('/v1/'))) return proxy(req, res, gatewayURL, apiKey);
+    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405); return res.end(); }
+    serveStatic(req, res);
+  });
+  const sockets = new Set();
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, host, resolve); });
+  const url = `http://${host}:${server.address().port}/`;
+  return {
+    url, gatewayURL: gatewayURL?.href ?? null, mock,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+      if (mock) await mock.close();
+    },
+  };
+}
+
+const HELP = `Usage: node scripts/serve.mjs [--port N] [--host H] [--gateway URL]
+Serves web/ and the built package (/imagegate/) with a strict CSP, and proxies /v1/* to the gateway.
+  --port N        port to listen on (default 8787)
+  --host H        interface (default 127.0.0.1)
+  --gateway URL   gateway base URL, e.g. https://ai-gateway.vercel.sh/v1 (default: start the local mock)
+Environment: AI_GATEWAY_API_KEY, if set, is added by the proxy to requests that carry no key.`;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) { console.log(HELP); process.exit(0); }
+  const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const s = await start({ port: Number(opt('--port') ?? 8787), host: opt('--host') ?? '127.0.0.1',
+    gateway: opt('--gateway'), apiKey: process.env.AI_GATEWAY_API_KEY || undefined });
+  console.log(`imagegate demo: ${s.url}`);
+  console.log(`gateway: ${s.mock ? `local mock (${s.gatewayURL})` : s.gatewayURL}${process.env.AI_GATEWAY_API_KEY ? ' (server key set: the proxy adds it)' : ''}`);
+  const stop = async () => { await s.close(); process.exit(0); };
+  process.on('SIGINT', stop); process.on('SIGTERM', stop);
+}

@@ -1,0 +1,162 @@
+// embind surface of the core. Internal: only wasm/js/*.mjs calls these, and it owns every pointer.
+// Big inputs arrive as (ptr, len) into the wasm heap (the JS side does _malloc + HEAPU8.set), never as
+// std::string (a per-byte JS loop in embind 3.1.6). Results are small plain objects; no C++ object
+// crosses into JS, so callers never need .delete().
+#include <emscripten/bind.h>
+#include <malloc.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "imagegate/api_error.hpp"
+#include "imagegate/base64.hpp"
+#include "imagegate/data_url.hpp"
+#include "imagegate/image_info.hpp"
+#include "imagegate/request.hpp"
+#include "imagegate/retry.hpp"
+#include "response_vals.hpp"
+
+namespace {
+
+using namespace emscripten;
+using namespace imagegate;
+
+template <typename T>
+T* heap_ptr(uintptr_t p) { return reinterpret_cast<T*>(p); }
+
+struct JsBase64Result {
+  std::string error;  // "" on success, else the Base64Error name
+  uint32_t position;
+  uint32_t written;
+  uint32_t consumed;
+};
+
+JsBase64Result to_js(const Base64Result& r) {
+  return {r.ok() ? std::string() : std::string(to_string(r.error)), static_cast<uint32_t>(r.position),
+          static_cast<uint32_t>(r.written), static_cast<uint32_t>(r.consumed)};
+}
+
+Base64Options make_options(int alphabet, int last_chunk, bool skip_whitespace) {
+  Base64Options o;
+  o.alphabet = alphabet == 1 ? Base64Alphabet::url : Base64Alphabet::standard;
+  o.last_chunk = last_chunk == 1 ? LastChunk::strict
+                 : last_chunk == 2 ? LastChunk::stop_before_partial : LastChunk::loose;
+  o.skip_whitespace = skip_whitespace;
+  return o;
+}
+
+JsBase64Result decode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, uint32_t out_capacity, int alphabet,
+                                  int last_chunk, bool skip_whitespace) {
+  return to_js(decode_base64(heap_ptr<const uint8_t>(in), len, heap_ptr<uint8_t>(out), out_capacity,
+                             make_options(alphabet, last_chunk, skip_whitespace)));
+}
+
+uint32_t encode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, bool url, bool pad) {
+  return static_cast<uint32_t>(encode_base64(heap_ptr<const uint8_t>(in), len, heap_ptr<char>(out),
+                                             url ? Base64Alphabet::url : Base64Alphabet::standard, pad));
+}
+
+struct JsImageInfo {
+  std::string format;
+  std::string mime_type;
+  uint32_t width;
+  uint32_t height;
+};
+
+JsImageInfo sniff(uintptr_t in, uint32_t len) {
+  ImageInfo info = sniff_image(heap_ptr<const uint8_t>(in), len);
+  return {to_string(info.format), mime_type(info.format), info.width, info.height};
+}
+
+// Validates request parameters (JSON bytes) and returns {error, param} or {ptr, len}: the body in a heap
+// block that the caller frees with _free.
+emscripten::val build_request(int kind, uintptr_t in, uint32_t len) {
+  BuiltRequest r = kind == 0 ? build_images_request(heap_ptr<const uint8_t>(in), len)
+                             : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == 2);
+  emscripten::val o = emscripten::val::object();
+  if (!r.ok()) {
+    o.set("error", r.error);
+    o.set("param", r.param);
+    return o;
+  }
+  auto* body = static_cast<uint8_t*>(std::malloc(r.body.size() + 1));
+  std::memcpy(body, r.body.data(), r.body.size());
+  o.set("ptr", reinterpret_cast<uintptr_t>(body));
+  o.set("len", static_cast<uint32_t>(r.body.size()));
+  return o;
+}
+
+emscripten::val parse_images(uintptr_t in, uint32_t len) {
+  return imagegate_bindings::images_response_val(heap_ptr<uint8_t>(in), len);
+}
+emscripten::val parse_json_document(uintptr_t in, uint32_t len) {
+  return imagegate_bindings::json_document_val(heap_ptr<const uint8_t>(in), len);
+}
+emscripten::val parse_error(int status, uintptr_t in, uint32_t len) {
+  return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len));
+}
+
+emscripten::val decide(int status, const std::string& should_retry, const std::string& retry_after_ms,
+                       const std::string& retry_after, int retries_done, int max_retries, double now_ms, double jitter) {
+  RetryInput in;
+  in.status = status;
+  in.should_retry = should_retry;
+  in.retry_after_ms = retry_after_ms;
+  in.retry_after = retry_after;
+  in.retries_done = retries_done;
+  in.max_retries = max_retries;
+  in.now_ms = now_ms;
+  in.jitter = jitter;
+  RetryDecision d = decide_retry(in);
+  emscripten::val o = emscripten::val::object();
+  o.set("retry", d.retry);
+  o.set("delayMs", d.delay_ms);
+  return o;
+}
+
+// Heap accounting for leak checks: bytes currently allocated by malloc, and the size of linear memory.
+emscripten::val heap_stats() {
+  struct mallinfo mi = mallinfo();
+  emscripten::val o = emscripten::val::object();
+  o.set("used", static_cast<double>(mi.uordblks));
+  o.set("total", static_cast<double>(__builtin_wasm_memory_size(0) * 65536.0));
+  return o;
+}
+
+std::string version() { return IMAGEGATE_VERSION; }
+
+bool simd_enabled() {
+#if defined(__wasm_simd128__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(imagegate) {
+  value_object<JsBase64Result>("Base64Result")
+      .field("error", &JsBase64Result::error)
+      .field("position", &JsBase64Result::position)
+      .field("written", &JsBase64Result::written)
+      .field("consumed", &JsBase64Result::consumed);
+  value_object<JsImageInfo>("ImageInfo")
+      .field("format", &JsImageInfo::format)
+      .field("mimeType", &JsImageInfo::mime_type)
+      .field("width", &JsImageInfo::width)
+      .field("height", &JsImageInfo::height);
+  function("decodeBase64Into", &decode_base64_into);
+  function("encodeBase64Into", &encode_base64_into);
+  function("sniff", &sniff);
+  function("buildRequest", &build_request);
+  function("parseImagesResponse", &parse_images);
+  function("parseJsonDocument", &parse_json_document);
+  function("parseErrorResponse", &parse_error);
+  function("decideRetry", &decide);
+  function("heapStats", &heap_stats);
+  function("version", &version);
+  function("simdEnabled", &simd_enabled);
+}

@@ -1,0 +1,126 @@
+#include "response_vals.hpp"
+
+#include <string>
+
+#include "imagegate/images_response.hpp"
+#include "imagegate/json_util.hpp"
+#include "to_val.hpp"
+
+namespace imagegate_bindings {
+
+using emscripten::val;
+using namespace imagegate;
+
+val api_error_val(const ApiErrorInfo& info) {
+  val e = val::object();
+  e.set("errorClass", info.error_class);
+  e.set("status", info.status);
+  e.set("message", info.message);
+  e.set("type", info.type.empty() ? val::null() : val(info.type));
+  e.set("code", to_val(info.code));
+  e.set("param", to_val(info.param));
+  e.set("generationId", info.generation_id.empty() ? val::null() : val(info.generation_id));
+  return e;
+}
+
+namespace {
+
+val invalid_val(const char* reason, const std::string& message, size_t position, int image_index) {
+  val inv = val::object();
+  inv.set("reason", std::string(reason));
+  inv.set("message", message);
+  inv.set("position", static_cast<double>(position));
+  inv.set("imageIndex", image_index);
+  val o = val::object();
+  o.set("invalid", inv);
+  return o;
+}
+
+}  // namespace
+
+val images_response_val(uint8_t* data, size_t len) {
+  ImagesResponse r = parse_images_response(data, len);
+  if (r.error.kind == ResponseErrorKind::error_body) {
+    val o = val::object();
+    o.set("apiError", api_error_val(api_error_from_json(200, r.metadata)));
+    return o;
+  }
+  if (!r.error.ok())
+    return invalid_val(to_string(r.error.kind), r.error.message, r.error.position, r.error.image_index);
+  val images = val::array();
+  unsigned i = 0;
+  for (const GeneratedImage& img : r.images) {
+    val o = val::object();
+    o.set("bytes", img.has_bytes ? copy_bytes(data + img.offset, img.length) : val::null());
+    o.set("format", std::string(to_string(img.info.format)));
+    o.set("mimeType", img.has_bytes ? val(std::string(mime_type(img.info.format))) : val::null());
+    o.set("width", img.info.width);
+    o.set("height", img.info.height);
+    o.set("mediaType", img.media_type.empty() ? val::null() : val(img.media_type));
+    o.set("url", img.url.empty() ? val::null() : val(img.url));
+    o.set("revisedPrompt", img.has_revised_prompt ? val(img.revised_prompt) : val::null());
+    images.set(i++, o);
+  }
+  val o = val::object();
+  o.set("images", images);
+  o.set("metadata", to_val(r.metadata));
+  return o;
+}
+
+val image_val(const DecodedImage& img, const std::string& url) {
+  val o = val::object();
+  const bool has_bytes = url.empty();
+  o.set("bytes", has_bytes ? copy_bytes(img.bytes.data(), img.bytes.size()) : val::null());
+  o.set("format", std::string(to_string(img.info.format)));
+  o.set("mimeType", has_bytes ? val(std::string(mime_type(img.info.format))) : val::null());
+  o.set("mediaType", img.media_type.empty() ? val::null() : val(img.media_type));
+  o.set("width", img.info.width);
+  o.set("height", img.info.height);
+  o.set("url", url.empty() ? val::null() : val(url));
+  return o;
+}
+
+val chat_completion_val(uint8_t* data, size_t len) {
+  ChatCompletionResult r = parse_chat_completion(data, len);
+  val o = val::object();
+  if (r.kind == ChatCompletionResult::Kind::api_error) {
+    o.set("apiError", api_error_val(r.error));
+    return o;
+  }
+  if (r.kind == ChatCompletionResult::Kind::invalid) return invalid_val(r.reason.c_str(), r.message, r.position, -1);
+  // Replace each message.images[j] by the decoded image (placeholders point into r.images).
+  val completion = to_val(r.completion);
+  const auto& choices = r.completion["choices"];
+  for (size_t c = 0; c < choices.size(); ++c) {
+    const auto& msg = choices[c].is_object() ? choices[c].value("message", nlohmann::json()) : nlohmann::json();
+    if (!msg.is_object() || !msg.contains("images") || !msg["images"].is_array()) continue;
+    val images = completion["choices"][c]["message"]["images"];
+    const auto& list = msg["images"];
+    for (size_t k = 0; k < list.size(); ++k) {
+      std::string url;
+      if (list[k].is_object() && list[k].contains("image_url")) {
+        const auto& iu = list[k]["image_url"];
+        if (iu.is_object() && iu.contains("url") && iu["url"].is_string()) url = iu["url"];
+        else if (iu.is_string()) url = iu;
+      } else if (list[k].is_string()) {
+        url = list[k];
+      }
+      const long idx = JsonImageExtractor::placeholder_index(url);
+      if (idx >= 0 && static_cast<size_t>(idx) < r.images.size()) images.set(k, image_val(r.images[idx], ""));
+      else if (!url.empty()) images.set(k, image_val(DecodedImage(), url));
+    }
+  }
+  o.set("completion", completion);
+  return o;
+}
+
+val json_document_val(const uint8_t* data, size_t len) {
+  nlohmann::json j;
+  JsonParseError err = parse_json(data, len, j);
+  if (err.failed) return invalid_val("invalid_json", "The response is not valid JSON: " + err.message, err.position, -1);
+  val o = val::object();
+  o.set("value", to_val(j));
+  return o;
+}
+
+}  // namespace imagegate_bindings

@@ -1,0 +1,26 @@
+#pragma once
+// Core results → plain JS objects, shared by the transport and the low-level parse functions.
+#include <emscripten/val.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "imagegate/api_error.hpp"
+#include "imagegate/chat_images.hpp"
+
+namespace imagegate_bindings {
+
+// {errorClass, status, message, type, code, param, generationId}
+emscripten::val api_error_val(const imagegate::ApiErrorInfo& info);
+// Parses an images response IN PLACE: {images, metadata} | {apiError} | {invalid: {reason, message, position, imageIndex}}
+emscripten::val images_response_val(uint8_t* data, size_t len);
+// {bytes, format, mimeType (sniffed), mediaType (declared), width, height, url}
+emscripten::val image_val(const imagegate::DecodedImage& img, const std::string& url);
+// Parses a non-streamed chat completion; message.images[j] become image objects:
+// {completion} | {apiError} | {invalid}
+emscripten::val chat_completion_val(uint8_t* data, size_t len);
+// Parses any JSON document: {value} | {invalid}
+emscripten::val json_document_val(const uint8_t* data, size_t len);
+
+}  // namespace imagegate_bindings

@@ -1,0 +1,38 @@
+#pragma once
+// Conversion of core values to JS values for the bindings.
+#include <emscripten/val.h>
+
+#include <nlohmann/json.hpp>
+
+namespace imagegate_bindings {
+
+// nlohmann value → plain JS value (objects, arrays, strings, numbers, booleans, null).
+inline emscripten::val to_val(const nlohmann::json& j) {
+  using emscripten::val;
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      val o = val::object();
+      for (auto it = j.begin(); it != j.end(); ++it) o.set(it.key(), to_val(it.value()));
+      return o;
+    }
+    case nlohmann::json::value_t::array: {
+      val a = val::array();
+      unsigned i = 0;
+      for (const auto& v : j) a.set(i++, to_val(v));
+      return a;
+    }
+    case nlohmann::json::value_t::string: return val(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::boolean: return val(j.get<bool>());
+    case nlohmann::json::value_t::number_integer: return val(static_cast<double>(j.get<int64_t>()));
+    case nlohmann::json::value_t::number_unsigned: return val(static_cast<double>(j.get<uint64_t>()));
+    case nlohmann::json::value_t::number_float: return val(j.get<double>());
+    default: return val::null();
+  }
+}
+
+// A copy of heap bytes as a JS-owned Uint8Array (never a view that dies on memory growth).
+inline emscripten::val copy_bytes(const uint8_t* p, size_t n) {
+  return emscripten::val(emscripten::typed_memory_view(n, p)).call<emscripten::val>("slice");
+}
+
+}  // namespace imagegate_bindings

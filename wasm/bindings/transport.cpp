@@ -1,0 +1,156 @@
+// Non-streaming HTTP through emscripten_fetch (XMLHttpRequest underneath: the browser's, or the package's
+// node:http shim in node). The response body lands in the wasm heap once and is parsed there in place;
+// JS receives a plain result object. Timeouts, retries and abort decisions live in the JS layer.
+#include <emscripten/bind.h>
+#include <emscripten/fetch.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "imagegate/api_error.hpp"
+#include "imagegate/json_util.hpp"
+#include "response_vals.hpp"
+#include "to_val.hpp"
+
+extern "C" void imagegate_fetch_abort(unsigned int id);  // fetch_abort.js
+
+namespace {
+
+using emscripten::val;
+using namespace imagegate;
+using namespace imagegate_bindings;
+
+enum class ParseKind : int { json = 0, images = 1, chat = 2 };
+
+struct Pending {
+  uint32_t id = 0;
+  ParseKind kind = ParseKind::json;
+  std::string method;
+  std::vector<std::string> header_storage;
+  std::vector<const char*> header_ptrs;
+  const uint8_t* body = nullptr;  // owned by JS, kept alive until the callback or abort (emscripten_fetch does not copy it)
+  size_t body_len = 0;
+  val callback = val::undefined();
+  emscripten_fetch_t* fetch = nullptr;
+};
+
+std::unordered_map<uint32_t, std::unique_ptr<Pending>>& pending() {
+  static std::unordered_map<uint32_t, std::unique_ptr<Pending>> map;
+  return map;
+}
+uint32_t next_id = 1;
+
+std::string response_headers(emscripten_fetch_t* f) {
+  size_t n = emscripten_fetch_get_response_headers_length(f);
+  if (n == 0) return {};
+  std::string s(n, '\0');
+  emscripten_fetch_get_response_headers(f, s.data(), n);
+  while (!s.empty() && s.back() == '\0') s.pop_back();  // 3.1.6 counts the trailing NUL (TOOLCHAIN G11)
+  return s;
+}
+
+// Takes the request out of the registry, closes the fetch and calls back JS with `result`.
+void finish(emscripten_fetch_t* f, val result) {
+  auto* p = static_cast<Pending*>(f->userData);
+  std::unique_ptr<Pending> owned = std::move(pending()[p->id]);
+  pending().erase(p->id);
+  val cb = owned->callback;
+  owned->fetch = nullptr;
+  result.set("headers", response_headers(f));
+  result.set("status", f->status);
+  emscripten_fetch_close(f);  // frees f->data: every view into it has been copied by now
+  cb(result);                 // JS never throws out of this callback (the wrapper catches)
+}
+
+void on_success(emscripten_fetch_t* f) {
+  auto* p = static_cast<Pending*>(f->userData);
+  auto* data = reinterpret_cast<uint8_t*>(const_cast<char*>(f->data));
+  const size_t len = static_cast<size_t>(f->numBytes);
+  val result = val::object();
+  result.set("ok", true);
+  switch (p->kind) {
+    case ParseKind::images: result.set("images", images_response_val(data, len)); break;
+    case ParseKind::chat: result.set("chat", chat_completion_val(data, len)); break;
+    case ParseKind::json: result.set("json", json_document_val(data, len)); break;
+  }
+  finish(f, result);
+}
+
+void on_error(emscripten_fetch_t* f) {
+  val result = val::object();
+  result.set("ok", false);
+  // Status 0 is a network, CORS or timeout failure (TOOLCHAIN G12): no HTTP response at all.
+  if (f->status == 0 || f->status == static_cast<unsigned short>(-1)) {
+    result.set("networkError", true);
+  } else {
+    result.set("networkError", false);
+    ApiErrorInfo info = parse_error_response(f->status, reinterpret_cast<const uint8_t*>(f->data),
+                                             static_cast<size_t>(f->numBytes));
+    result.set("error", api_error_val(info));
+  }
+  finish(f, result);
+}
+
+// Starts a request. `headers` is a flat JS array [name, value, ...]; the body (may be 0/0) is heap memory
+// that JS keeps alive until the callback has run or the request was aborted. Returns the id for
+// abort_request. The callback may run before this returns (a synchronous send failure).
+uint32_t start_request(const std::string& method, const std::string& url, val headers, uintptr_t body_ptr,
+                       uint32_t body_len, int kind, val callback) {
+  auto p = std::make_unique<Pending>();
+  p->id = next_id++;
+  p->kind = static_cast<ParseKind>(kind);
+  p->method = method;
+  p->body = reinterpret_cast<const uint8_t*>(body_ptr);
+  p->body_len = body_len;
+  p->callback = callback;
+  const unsigned n = headers["length"].as<unsigned>();
+  p->header_storage.reserve(n);
+  for (unsigned i = 0; i < n; ++i) p->header_storage.push_back(headers[i].as<std::string>());
+  for (const auto& h : p->header_storage) p->header_ptrs.push_back(h.c_str());
+  p->header_ptrs.push_back(nullptr);
+
+  emscripten_fetch_attr_t attr;
+  emscripten_fetch_attr_init(&attr);
+  std::strncpy(attr.requestMethod, p->method.c_str(), sizeof attr.requestMethod - 1);
+  attr.attributes = EMSCRIPTEN_FETCH_LOAD_TO_MEMORY | EMSCRIPTEN_FETCH_REPLACE;
+  attr.requestHeaders = p->header_ptrs.data();
+  attr.requestData = reinterpret_cast<const char*>(p->body);
+  attr.requestDataSize = p->body_len;
+  attr.userData = p.get();
+  attr.onsuccess = on_success;
+  attr.onerror = on_error;
+  const uint32_t id = p->id;
+  pending()[id] = std::move(p);
+  emscripten_fetch_t* f = emscripten_fetch(&attr, url.c_str());
+  // A synchronous failure has already finished (and erased) the request: only record live ones.
+  if (auto it = pending().find(id); it != pending().end()) it->second->fetch = f;
+  return id;
+}
+
+// Cancels a request: its callback is never called. Safe on finished or unknown ids.
+void abort_request(uint32_t id) {
+  auto it = pending().find(id);
+  if (it == pending().end()) return;
+  std::unique_ptr<Pending> p = std::move(it->second);
+  pending().erase(it);
+  if (emscripten_fetch_t* f = p->fetch) {
+    imagegate_fetch_abort(f->id);
+    f->__attributes.onerror = nullptr;  // close() must not report the abort as an error
+    f->__attributes.onsuccess = nullptr;
+    emscripten_fetch_close(f);
+  }
+}
+
+uint32_t pending_count() { return static_cast<uint32_t>(pending().size()); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(imagegate_transport) {
+  emscripten::function("startRequest", &start_request);
+  emscripten::function("abortRequest", &abort_request);
+  emscripten::function("pendingRequests", &pending_count);
+}

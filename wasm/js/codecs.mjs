@@ -1,0 +1,93 @@
+// Low-level codecs: base64 decode/encode and image sniffing, all done by the wasm core.
+import { wasm, withHeapCopy, withHeapBlock } from './core.mjs';
+import { Base64DecodeError } from './errors.mjs';
+
+const ALPHABETS = { base64: 0, base64url: 1 };
+const LAST_CHUNK = { loose: 0, strict: 1, 'stop-before-partial': 2 };
+const WHITESPACE = { skip: true, reject: false };
+
+function pick(table, value, fallback, name) {
+  if (value === undefined) return table[fallback];
+  if (!Object.prototype.hasOwnProperty.call(table, value)) {
+    throw new TypeError(`imagegate: ${name} must be one of ${Object.keys(table).map((k) => `'${k}'`).join(', ')}`);
+  }
+  return table[value];
+}
+
+function toBytesOrString(input) {
+  if (typeof input === 'string' || input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new TypeError('imagegate: expected a Uint8Array, an ArrayBuffer or a string');
+}
+
+function decodeOptions(options = {}) {
+  return [
+    pick(ALPHABETS, options.alphabet, 'base64', 'alphabet'),
+    pick(LAST_CHUNK, options.lastChunkHandling, 'loose', 'lastChunkHandling'),
+    pick(WHITESPACE, options.whitespace, 'skip', 'whitespace'),
+  ];
+}
+
+/** Most bytes `len` base64 characters can decode to. */
+const maxDecodedSize = (len) => Math.floor(len / 4) * 3 + Math.ceil(((len % 4) * 3) / 4);
+
+/**
+ * Decodes base64 (bytes or a string) into a new Uint8Array.
+ * Options follow Uint8Array.fromBase64: alphabet 'base64' | 'base64url', lastChunkHandling 'loose' |
+ * 'strict' | 'stop-before-partial'; plus whitespace 'skip' (default) | 'reject'.
+ * Throws Base64DecodeError with `code` and `position` (index of the first offending input byte).
+ */
+export function decodeBase64(input, options) {
+  const source = toBytesOrString(input);
+  const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
+  return withHeapCopy(source, (inPtr, len) => {
+    const capacity = maxDecodedSize(len);
+    return withHeapBlock(capacity, (outPtr) => {
+      const r = wasm.decodeBase64Into(inPtr, len, outPtr, capacity, alphabet, lastChunk, skipWhitespace);
+      if (r.error) throw new Base64DecodeError(r.error, r.position);
+      return wasm.HEAPU8.slice(outPtr, outPtr + r.written);
+    });
+  });
+}
+
+/**
+ * Decodes base64 into `target` (like Uint8Array.prototype.setFromBase64). Returns { read, written }.
+ * Throws Base64DecodeError (code 'output_too_small' when `target` is too short).
+ */
+export function decodeBase64Into(input, target, options) {
+  if (!(target instanceof Uint8Array)) throw new TypeError('imagegate: target must be a Uint8Array');
+  const source = toBytesOrString(input);
+  const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
+  return withHeapCopy(source, (inPtr, len) => withHeapBlock(target.length, (outPtr) => {
+    const r = wasm.decodeBase64Into(inPtr, len, outPtr, target.length, alphabet, lastChunk, skipWhitespace);
+    if (r.error) throw new Base64DecodeError(r.error, r.position);
+    target.set(wasm.HEAPU8.subarray(outPtr, outPtr + r.written));
+    return { read: r.consumed, written: r.written };
+  }));
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/** Encodes bytes as base64. Options: alphabet 'base64' | 'base64url', omitPadding (default false). */
+export function encodeBase64(bytes, options = {}) {
+  const source = toBytesOrString(bytes);
+  if (typeof source === 'string') throw new TypeError('imagegate: encodeBase64 expects bytes, not a string');
+  const url = pick(ALPHABETS, options.alphabet, 'base64', 'alphabet') === 1;
+  const pad = !options.omitPadding;
+  const size = Math.ceil(source.length / 3) * 4;
+  return withHeapCopy(source, (inPtr, len) => withHeapBlock(size, (outPtr) => {
+    const n = wasm.encodeBase64Into(inPtr, len, outPtr, url, pad);
+    return latin1.decode(wasm.HEAPU8.subarray(outPtr, outPtr + n));
+  }));
+}
+
+/**
+ * Identifies an image from its first bytes: { format: 'png'|'jpeg'|'webp'|'gif'|'avif'|'unknown',
+ * mimeType, width, height }. Unknown formats stay unknown; sizes are 0 when the header is truncated.
+ */
+export function sniffImage(bytes) {
+  const source = toBytesOrString(bytes);
+  if (typeof source === 'string') throw new TypeError('imagegate: sniffImage expects bytes');
+  return withHeapCopy(source, (ptr, len) => wasm.sniff(ptr, len));
+}

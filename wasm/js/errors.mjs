@@ -1,0 +1,101 @@
+// The error hierarchy of the public API, shaped like openai-node's. Messages are written for people and
+// never include the key (the client redacts it from anything a server echoes back).
+
+/** Base class of every error imagegate throws on purpose. */
+export class ImagegateError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Parameters the caller passed that cannot be sent (missing model, n out of range, ...). */
+export class ValidationError extends ImagegateError {
+  constructor(message, param) {
+    super(message);
+    this.param = param || null;
+  }
+}
+
+/** Base64 input that does not decode; `position` is the index of the first offending input byte. */
+export class Base64DecodeError extends ImagegateError {
+  /** @param {string} code  invalid_character | bad_padding | partial_chunk | nonzero_bits | output_too_small */
+  constructor(code, position, message) {
+    super(message ?? `${describeBase64Error(code)} at position ${position}`);
+    this.code = code;
+    this.position = position;
+  }
+}
+
+function describeBase64Error(code) {
+  switch (code) {
+    case 'invalid_character': return 'Invalid base64: a character outside the alphabet';
+    case 'bad_padding': return "Invalid base64: misplaced '=' padding";
+    case 'partial_chunk': return 'Invalid base64: incomplete final chunk';
+    case 'nonzero_bits': return 'Invalid base64: non-zero bits after the last byte (strict mode)';
+    case 'output_too_small': return 'Base64 output does not fit in the target buffer';
+    default: return `Invalid base64 (${code})`;
+  }
+}
+
+/** An error answer from the gateway (or a 200 that carried an error object). */
+export class APIError extends ImagegateError {
+  constructor(message, fields = {}) {
+    super(message);
+    this.status = fields.status ?? undefined;
+    this.type = fields.type ?? null;
+    this.code = fields.code ?? null;
+    this.param = fields.param ?? null;
+    this.generationId = fields.generationId ?? null;
+    this.requestId = fields.requestId ?? null;
+    this.headers = fields.headers ?? {};
+  }
+}
+export class BadRequestError extends APIError {}
+export class AuthenticationError extends APIError {}
+export class PermissionDeniedError extends APIError {}
+export class NotFoundError extends APIError {}
+export class ConflictError extends APIError {}
+export class UnprocessableEntityError extends APIError {}
+export class RateLimitError extends APIError {}
+export class InternalServerError extends APIError {}
+
+/** No HTTP answer at all: refused, reset, DNS, TLS, CORS. */
+export class APIConnectionError extends APIError {}
+/** The request took longer than its timeout. */
+export class APIConnectionTimeoutError extends APIConnectionError {}
+/** The caller aborted (AbortSignal, stream.abort()). */
+export class APIUserAbortError extends APIError {}
+
+/** A 2xx answer whose body is not what the API specifies: truncated JSON, bad base64, no images... */
+export class InvalidResponseError extends ImagegateError {
+  constructor(message, fields = {}) {
+    super(message);
+    this.reason = fields.reason ?? null;          // invalid_json | unexpected_shape | no_images | bad_base64 | bad_data_url ...
+    this.position = fields.position ?? null;      // byte offset in the response body
+    this.imageIndex = fields.imageIndex ?? null;
+    this.status = fields.status ?? undefined;
+    this.requestId = fields.requestId ?? null;
+  }
+}
+
+const BY_CLASS = {
+  BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
+  UnprocessableEntityError, RateLimitError, InternalServerError, APIError,
+};
+
+/** Builds the right APIError subclass from the core's parsed error fields. */
+export function makeAPIError(info, { headers = {}, requestId = null, redact = (s) => s } = {}) {
+  const Cls = BY_CLASS[info.errorClass] ?? APIError;
+  const status = info.status || undefined;
+  let message = redact(info.message);
+  if (status) message = `${status} ${message}`;
+  if (info.generationId) message += ` [${info.generationId}]`;
+  if (status === 429) {
+    const wait = headers['retry-after-ms'] ? `${headers['retry-after-ms']} ms` : headers['retry-after'] ? `${headers['retry-after']} s` : null;
+    if (wait) message += ` (retry after ${wait})`;
+  }
+  return new Cls(message, {
+    status, type: info.type, code: info.code, param: info.param, generationId: info.generationId, requestId, headers,
+  });
+}

@@ -1,0 +1,223 @@
+// Public types of the imagegate package.
+
+export declare const version: string;
+export declare const DEFAULT_BASE_URL: 'https://ai-gateway.vercel.sh/v1';
+
+// ---------------------------------------------------------------------------------------------- errors
+
+export declare class ImagegateError extends Error {}
+
+/** Parameters that cannot be sent (missing model, n out of range, ...). */
+export declare class ValidationError extends ImagegateError {
+  readonly param: string | null;
+}
+
+export type Base64ErrorCode = 'invalid_character' | 'bad_padding' | 'partial_chunk' | 'nonzero_bits' | 'output_too_small';
+
+export declare class Base64DecodeError extends ImagegateError {
+  readonly code: Base64ErrorCode;
+  /** Index of the first offending input byte (or string index). */
+  readonly position: number;
+}
+
+export declare class APIError extends ImagegateError {
+  readonly status: number | undefined;
+  readonly type: string | null;
+  readonly code: string | number | null;
+  readonly param: unknown;
+  readonly generationId: string | null;
+  readonly requestId: string | null;
+  readonly headers: Record<string, string>;
+}
+export declare class BadRequestError extends APIError {}
+export declare class AuthenticationError extends APIError {}
+export declare class PermissionDeniedError extends APIError {}
+export declare class NotFoundError extends APIError {}
+export declare class ConflictError extends APIError {}
+export declare class UnprocessableEntityError extends APIError {}
+export declare class RateLimitError extends APIError {}
+export declare class InternalServerError extends APIError {}
+export declare class APIConnectionError extends APIError {}
+export declare class APIConnectionTimeoutError extends APIConnectionError {}
+export declare class APIUserAbortError extends APIError {}
+
+export declare class InvalidResponseError extends ImagegateError {
+  readonly reason: string | null;
+  /** Byte offset in the response body (or stream) where the problem is. */
+  readonly position: number | null;
+  readonly imageIndex: number | null;
+  readonly status: number | undefined;
+  readonly requestId: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------- codecs
+
+export interface Base64DecodeOptions {
+  alphabet?: 'base64' | 'base64url';
+  lastChunkHandling?: 'loose' | 'strict' | 'stop-before-partial';
+  /** Skip ASCII whitespace (default, as data URLs and MIME allow) or reject it. */
+  whitespace?: 'skip' | 'reject';
+}
+
+export type BytesInput = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+export declare function decodeBase64(input: BytesInput | string, options?: Base64DecodeOptions): Uint8Array;
+export declare function decodeBase64Into(
+  input: BytesInput | string,
+  target: Uint8Array,
+  options?: Base64DecodeOptions,
+): { read: number; written: number };
+
+export interface Base64EncodeOptions {
+  alphabet?: 'base64' | 'base64url';
+  omitPadding?: boolean;
+}
+export declare function encodeBase64(bytes: BytesInput, options?: Base64EncodeOptions): string;
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'unknown';
+export interface ImageInfo {
+  format: ImageFormat;
+  mimeType: string;
+  width: number;
+  height: number;
+}
+export declare function sniffImage(bytes: BytesInput): ImageInfo;
+
+// ---------------------------------------------------------------------------------------------- client
+
+export interface ClientOptions {
+  /** The gateway key; omit it when a proxy adds the key. */
+  apiKey?: string | null;
+  /** Default https://ai-gateway.vercel.sh/v1; in a page a relative URL such as "/v1" is resolved against it. */
+  baseURL?: string;
+  /** Milliseconds per attempt (and the idle limit of a stream). Default 600000. */
+  timeout?: number;
+  /** Default 2. */
+  maxRetries?: number;
+  defaultHeaders?: Record<string, string>;
+  /** A fetch to use instead of Emscripten's Fetch API (and for streams instead of globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeout?: number;
+  maxRetries?: number;
+}
+
+/** A decoded image. `mimeType` and the size come from the bytes (sniffed), not from what the server claimed. */
+export interface GeneratedImage {
+  /** null when the server answered with a URL only (reported, never fetched). */
+  bytes: Uint8Array | null;
+  mimeType: string | null;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** The media type a data URL declared. */
+  mediaType?: string;
+  url?: string;
+}
+
+export interface ImageGenerateParams {
+  model: string;
+  prompt: string;
+  n?: number;
+  size?: string;
+  response_format?: 'b64_json' | 'url';
+  providerOptions?: Record<string, Record<string, unknown>>;
+  [field: string]: unknown;
+}
+
+export interface ImagesResult {
+  created: number | null;
+  images: Array<GeneratedImage & { revisedPrompt: string | null }>;
+  usage: Record<string, unknown> | null;
+  providerMetadata: Record<string, unknown> | null;
+  requestId: string | null;
+  /** Other top-level fields of the response. */
+  extra: Record<string, unknown>;
+}
+
+export interface Model {
+  id: string;
+  type?: string;
+  tags?: string[];
+  /** Which endpoint makes images with this model. */
+  imageEndpoint: 'images' | 'chat' | null;
+  [field: string]: unknown;
+}
+
+export interface ContentPart {
+  type: string;
+  [field: string]: unknown;
+}
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'developer' | 'tool' | string;
+  content: string | ContentPart[] | null;
+  [field: string]: unknown;
+}
+export interface ChatParams {
+  model: string;
+  messages: ChatMessage[];
+  modalities?: Array<'text' | 'image' | string>;
+  [field: string]: unknown;
+}
+
+export interface ChatCompletion {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices: Array<{
+    index: number;
+    message: { role: string; content: string | null; images?: GeneratedImage[]; [field: string]: unknown };
+    finish_reason: string | null;
+  }>;
+  usage: Record<string, unknown> | null;
+  requestId: string | null;
+  [field: string]: unknown;
+}
+
+export type ChatStreamEvent =
+  | { type: 'text'; choice: number; delta: string }
+  | ({ type: 'image'; choice: number; index: number } & GeneratedImage)
+  | { type: 'image-progress'; receivedBytes: number }
+  | { type: 'usage'; usage: Record<string, unknown> }
+  | { type: 'finish'; choice: number; reason: string };
+
+export declare class ChatCompletionStream implements AsyncIterable<ChatStreamEvent> {
+  readonly requestId: string | null;
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+  finalCompletion(): Promise<ChatCompletion>;
+  [Symbol.asyncIterator](): AsyncIterator<ChatStreamEvent>;
+}
+
+export interface Client {
+  readonly baseURL: string;
+  readonly timeout: number;
+  readonly maxRetries: number;
+  images: {
+    generate(params: ImageGenerateParams, options?: RequestOptions): Promise<ImagesResult>;
+  };
+  models: {
+    list(options?: RequestOptions & { type?: string; imageCapable?: boolean }): Promise<Model[]>;
+  };
+  chat: {
+    completions: {
+      create(params: ChatParams, options?: RequestOptions): Promise<ChatCompletion>;
+      stream(params: ChatParams, options?: RequestOptions): ChatCompletionStream;
+    };
+  };
+}
+
+export declare function createClient(options?: ClientOptions): Promise<Client>;
+
+/** Parses a complete /images/generations response body without any network. */
+export declare function parseImagesResponse(bytes: Uint8Array): ImagesResult;
+
+/** An image content part for chat input: { type: 'image_url', image_url: { url: 'data:…;base64,…' } }. */
+export declare function imagePart(
+  source: Uint8Array | ArrayBuffer | Blob,
+  mimeType?: string,
+): Promise<{ type: 'image_url'; image_url: { url: string } }>;
