@@ -77,7 +77,7 @@ test('gateway validation errors map to their classes with the gateway fields', a
   const c = await client();
   await assert.rejects(c.images.generate({ ...small, model: 'nope/unknown-model' }), (e) =>
     e instanceof NotFoundError && e.status === 404 && e.type === 'model_not_found' && /unknown-model/.test(e.message) &&
-    e.generationId && e.requestId);
+    /^gen_/.test(e.generationId) && /^req_/.test(e.requestId));
   await assert.rejects(c.images.generate({ ...small, model: 'google/gemini-2.5-flash-image' }), (e) =>
     e instanceof BadRequestError && /language model/.test(e.message));
   const noKey = await createClient({ baseURL: gw.url, maxRetries: 0 });

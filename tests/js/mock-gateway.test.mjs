@@ -157,6 +157,10 @@ async function sse(body, fault) {
   const events = [], comments = [];
   const parser = createParser({ onEvent: (e) => events.push(e.data), onComment: (c) => comments.push(c) });
   parser.feed(res.body.toString('utf8'));
+  // End of input. eventsource-parser holds a trailing lone '\r' back (it might be half of '\r\n'), so with
+  // eol=cr the final blank line would never be seen; at EOF a lone CR is a complete line ending, and CR LF
+  // counts as one line ending, so feeding '\n' here completes it without adding a line.
+  if (res.body.at(-1) === 0x0d) parser.feed('\n');
   return { res, text: res.body.toString('utf8'), data: events, comments };
 }
 const parsedChunks = (data) => data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
@@ -260,7 +264,9 @@ test('images: JPEG (SOF size, jpeg-js decodes) and WebP (VP8L header, decodes to
   }
 });
 
-test('images: WebP decodes in Chromium to the same pixels (skipped without /usr/bin/chromium)', async (t) => {
+// Opt-in (MOCK_GATEWAY_CHROMIUM=1): launching Chromium takes seconds, more than this whole file should.
+test('images: WebP decodes in Chromium to the same pixels (MOCK_GATEWAY_CHROMIUM=1)', async (t) => {
+  if (!process.env.MOCK_GATEWAY_CHROMIUM) { t.skip('set MOCK_GATEWAY_CHROMIUM=1 to decode the WebPs in /usr/bin/chromium'); return; }
   let chromium;
   try { ({ chromium } = await import('playwright-core')); } catch { /* not installed */ }
   if (!chromium || !existsSync('/usr/bin/chromium')) { t.skip('no chromium / playwright-core'); return; }
@@ -471,6 +477,10 @@ test('chat editing: PNG (all filter types, RGBA/RGB/grey) and JPEG inputs come b
   }
   const edit = (buf, mime = 'image/png', n) => chat({ model: CHAT, modalities: ['text', 'image'], n, messages: [{ role: 'user', content: [
     { type: 'text', text: 'invert the colours' }, { type: 'image_url', image_url: { url: `data:${mime};base64,${buf.toString('base64')}` } }] }] });
+  for (let filterType = 0; filterType <= 4; filterType++) {  // the mock's decoder, one PNG filter type at a time
+    const one = PNG.sync.write(src, { filterType });
+    assert.deepEqual(decodePNG(one).data, new Uint8Array(PNG.sync.read(one).data), `filter type ${filterType}`);
+  }
   const rgba = PNG.sync.write(src);  // pngjs picks a filter per row, so several filter types occur
   const res = await edit(rgba, 'image/png', 2);
   assert.equal(res.status, 200, res.text);
@@ -614,10 +624,11 @@ test('faults: html-error, error-200, bad-base64, huge', async () => {
   assert.equal(bad.json.data[1].b64_json, good.json.data[1].b64_json, 'only the first image is corrupted');
   const badChat = await chat(chatBody(), { fault: 'bad-base64' });
   assert.equal(badChat.json.choices[0].message.images[0].image_url.url.split(',')[1][10], '@');
-  const huge = await images(FOX, { fault: 'huge' });
-  const buf = Buffer.from(huge.json.data[0].b64_json, 'base64');
-  assert.deepEqual(ihdr(buf), { png: true, width: 2048, height: 2048 });
-  assert.ok(huge.json.data[0].b64_json.length > 4 * 1024 * 1024, 'several MiB of base64');
+  // huge: ~16 MB of JSON; look at the PNG header and the length without parsing all of it.
+  const huge = (await rawPost('/images/generations', FOX, { 'x-mock-fault': 'huge' })).body;
+  const start = huge.indexOf('"b64_json":"') + 12, end = huge.indexOf('"', start);
+  assert.deepEqual(ihdr(Buffer.from(huge.toString('latin1', start, start + 64), 'base64')), { png: true, width: 2048, height: 2048 });
+  assert.ok(end - start > 4 * 1024 * 1024, 'several MiB of base64');
 });
 
 test('faults: chunk=1 and chunk=random change write boundaries, not bytes', async () => {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "imagegate/api_error.hpp"
 #include "imagegate/base64.hpp"
@@ -17,6 +18,7 @@
 #include "imagegate/request.hpp"
 #include "imagegate/retry.hpp"
 #include "response_vals.hpp"
+#include "to_val.hpp"
 
 namespace {
 
@@ -88,6 +90,33 @@ emscripten::val build_request(int kind, uintptr_t in, uint32_t len) {
   return o;
 }
 
+// RFC 2397: {error, position, base64Error} on failure, else {mediaType, parameters: [[name, value]...], base64,
+// bytes: Uint8Array (a JS-owned copy of the decoded payload)}.
+emscripten::val decode_data_url_val(uintptr_t in, uint32_t len) {
+  std::vector<uint8_t> payload;
+  const DataUrlResult r = decode_data_url(heap_ptr<const uint8_t>(in), len, payload);
+  emscripten::val o = emscripten::val::object();
+  if (!r.ok()) {
+    o.set("error", std::string(to_string(r.error)));
+    o.set("position", static_cast<double>(r.position));
+    if (r.base64_error != Base64Error::none) o.set("base64Error", std::string(to_string(r.base64_error)));
+    return o;
+  }
+  o.set("mediaType", r.url.media_type);
+  emscripten::val params = emscripten::val::array();
+  unsigned i = 0;
+  for (const auto& [name, value] : r.url.parameters) {
+    emscripten::val pair = emscripten::val::array();
+    pair.set(0, name);
+    pair.set(1, value);
+    params.set(i++, pair);
+  }
+  o.set("parameters", params);
+  o.set("base64", r.url.base64);
+  o.set("bytes", imagegate_bindings::copy_bytes(payload.data(), payload.size()));
+  return o;
+}
+
 emscripten::val parse_images(uintptr_t in, uint32_t len) {
   return imagegate_bindings::images_response_val(heap_ptr<uint8_t>(in), len);
 }
@@ -151,6 +180,7 @@ EMSCRIPTEN_BINDINGS(imagegate) {
   function("decodeBase64Into", &decode_base64_into);
   function("encodeBase64Into", &encode_base64_into);
   function("sniff", &sniff);
+  function("decodeDataUrl", &decode_data_url_val);
   function("buildRequest", &build_request);
   function("parseImagesResponse", &parse_images);
   function("parseJsonDocument", &parse_json_document);

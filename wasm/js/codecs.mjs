@@ -1,6 +1,6 @@
 // Low-level codecs: base64 decode/encode and image sniffing, all done by the wasm core.
 import { wasm, withHeapCopy, withHeapBlock } from './core.mjs';
-import { Base64DecodeError } from './errors.mjs';
+import { Base64DecodeError, DataUrlError } from './errors.mjs';
 
 const ALPHABETS = { base64: 0, base64url: 1 };
 const LAST_CHUNK = { loose: 0, strict: 1, 'stop-before-partial': 2 };
@@ -90,4 +90,16 @@ export function sniffImage(bytes) {
   const source = toBytesOrString(bytes);
   if (typeof source === 'string') throw new TypeError('imagegate: sniffImage expects bytes');
   return withHeapCopy(source, (ptr, len) => wasm.sniff(ptr, len));
+}
+
+/**
+ * Parses and decodes a data: URL (RFC 2397): { mediaType, parameters: { name: value }, base64, bytes }.
+ * A string or its bytes; base64 payloads may contain whitespace and omit padding (as browsers allow).
+ * Throws DataUrlError with `code` and `position`.
+ */
+export function parseDataUrl(input) {
+  const source = toBytesOrString(input);
+  const r = withHeapCopy(source, (ptr, len) => wasm.decodeDataUrl(ptr, len));
+  if (r.error) throw new DataUrlError(r.error, r.position, r.base64Error);
+  return { mediaType: r.mediaType, parameters: Object.fromEntries(r.parameters), base64: r.base64, bytes: r.bytes };
 }

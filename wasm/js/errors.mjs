@@ -39,6 +39,23 @@ function describeBase64Error(code) {
 }
 
 /** An error answer from the gateway (or a 200 that carried an error object). */
+/** A malformed data: URL (RFC 2397): `code` says what is wrong, `position` where (index into the input). */
+export class DataUrlError extends ImagegateError {
+  constructor(code, position, base64Error) {
+    const what = {
+      not_a_data_url: 'it does not start with "data:"',
+      missing_comma: 'there is no "," between the header and the data',
+      bad_media_type: 'the media type or a parameter is malformed',
+      bad_percent: 'a "%" is not followed by two hex digits',
+      bad_base64: `the base64 data is invalid${base64Error ? ` (${base64Error.replace(/_/g, ' ')})` : ''}`,
+    }[code] ?? code;
+    super(`imagegate: invalid data URL: ${what} at index ${position}`);
+    this.code = code;
+    this.position = position;
+    if (base64Error) this.base64Error = base64Error;
+  }
+}
+
 export class APIError extends ImagegateError {
   constructor(message, fields = {}) {
     super(message);

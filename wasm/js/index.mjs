@@ -3,9 +3,9 @@ import { wasm } from './core.mjs';
 
 export { createClient, parseImagesResponse, DEFAULT_BASE_URL } from './client.mjs';
 export { imagePart, ChatCompletionStream } from './chat.mjs';
-export { decodeBase64, decodeBase64Into, encodeBase64, sniffImage } from './codecs.mjs';
+export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
 export {
-  ImagegateError, ValidationError, Base64DecodeError, APIError, BadRequestError, AuthenticationError,
+  ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
   PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError,
   InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
 } from './errors.mjs';

@@ -20,6 +20,17 @@ export declare class Base64DecodeError extends ImagegateError {
   readonly position: number;
 }
 
+export type DataUrlErrorCode = 'not_a_data_url' | 'missing_comma' | 'bad_media_type' | 'bad_percent' | 'bad_base64';
+
+/** A malformed data: URL. */
+export declare class DataUrlError extends ImagegateError {
+  readonly code: DataUrlErrorCode;
+  /** Index in the input of the offending character. */
+  readonly position: number;
+  /** For 'bad_base64': what was wrong with the base64. */
+  readonly base64Error?: Base64ErrorCode;
+}
+
 export declare class APIError extends ImagegateError {
   readonly status: number | undefined;
   readonly type: string | null;
@@ -82,6 +93,18 @@ export interface ImageInfo {
   height: number;
 }
 export declare function sniffImage(bytes: BytesInput): ImageInfo;
+
+export interface DataUrl {
+  /** Lower-cased type/subtype; "text/plain" when the URL names none (RFC 2397). */
+  mediaType: string;
+  /** Parameter names lower-cased, values as written (e.g. { charset: 'US-ASCII' }). */
+  parameters: Record<string, string>;
+  base64: boolean;
+  /** The decoded payload. */
+  bytes: Uint8Array;
+}
+/** Parses and decodes a data: URL (RFC 2397). Throws DataUrlError. */
+export declare function parseDataUrl(input: string | BytesInput): DataUrl;
 
 // ---------------------------------------------------------------------------------------------- client
 

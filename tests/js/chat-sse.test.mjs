@@ -1,0 +1,124 @@
+// The streamed chat parser against eventsource-parser + JSON.parse (the way openai-node and the AI SDK read
+// streams) on random, valid SSE streams, and one 28 MiB event.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createParser } from 'eventsource-parser';
+import { createClient } from 'imagegate';
+import { wasm } from '../../wasm/js/core.mjs';
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+// A stream fetch: serves `bytes` in the given chunk sizes.
+function streamFetch(bytes, chunkSizes) {
+  return async () => new Response(new ReadableStream({
+    start(controller) {
+      let at = 0;
+      for (const n of chunkSizes) {
+        if (at >= bytes.length) break;
+        controller.enqueue(bytes.slice(at, at + n));
+        at += n;
+      }
+      if (at < bytes.length) controller.enqueue(bytes.slice(at));
+      controller.close();
+    },
+  }), { status: 200, headers: { 'content-type': 'text/event-stream' } });
+}
+
+async function ours(bytes, chunkSizes) {
+  const client = await createClient({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: streamFetch(bytes, chunkSizes) });
+  const out = { text: '', images: [], finish: [] };
+  for await (const ev of client.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })) {
+    if (ev.type === 'text') out.text += ev.delta;
+    else if (ev.type === 'image') out.images.push(Buffer.from(ev.bytes).toString('hex'));
+    else if (ev.type === 'finish') out.finish.push(ev.reason);
+  }
+  return out;
+}
+
+// The peer: eventsource-parser for framing, JSON.parse for chunks, Buffer.from for the base64.
+function peer(bytes) {
+  const out = { text: '', images: [], finish: [] };
+  const parser = createParser({
+    onEvent(ev) {
+      if (ev.data === '[DONE]') return;
+      const chunk = JSON.parse(ev.data);
+      for (const ch of chunk.choices ?? []) {
+        out.text += ch.delta?.content ?? '';
+        for (const img of ch.delta?.images ?? []) out.images.push(Buffer.from(img.image_url.url.split(',')[1], 'base64').toString('hex'));
+        if (ch.finish_reason) out.finish.push(ch.finish_reason);
+      }
+    },
+  });
+  parser.feed(new TextDecoder().decode(bytes));
+  parser.feed('\n\n');  // eventsource-parser holds a final lone CR back until it sees what follows
+  return out;
+}
+
+// A random but valid stream: text and image chunks, comments, event/id/retry fields, a BOM, JSON split over
+// several data: lines, any of LF / CR / CRLF, then [DONE].
+function randomStream(rand) {
+  const eol = ['\n', '\r', '\r\n'][Math.floor(rand() * 3)];
+  let s = rand() < 0.3 ? '\uFEFF' : '';
+  const events = [];
+  const n = 1 + Math.floor(rand() * 8);
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    let delta;
+    if (r < 0.5) delta = { content: `t${i} ${'é'.repeat(Math.floor(rand() * 3))}\n"q"` };
+    else if (r < 0.8) delta = { images: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${randomBytes(Math.floor(rand() * 200)).toString('base64')}` } }] };
+    else delta = {};
+    events.push({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: i === n - 1 ? 'stop' : null }] });
+  }
+  for (const ev of events) {
+    if (rand() < 0.3) s += `: keep-alive${eol}`;
+    if (rand() < 0.2) s += `event: message${eol}`;
+    if (rand() < 0.2) s += `id: ${Math.floor(rand() * 100)}${eol}`;
+    if (rand() < 0.1) s += `retry: 1000${eol}`;
+    const json = JSON.stringify(ev, null, rand() < 0.3 ? 1 : undefined);
+    for (const line of json.split('\n')) s += `data:${rand() < 0.5 ? ' ' : ''}${line}${eol}`;
+    s += eol;
+  }
+  s += `data: [DONE]${eol}`;
+  if (rand() < 0.7) s += eol;  // a last event without a blank line is still an event
+  return new TextEncoder().encode(s);
+}
+
+test('random SSE streams in random chunks: same text, images and finish reasons as eventsource-parser', async () => {
+  const rand = rng(99);
+  let images = 0;
+  let crOnly = 0;
+  for (let k = 0; k < 150; k++) {
+    const bytes = randomStream(rand);
+    const chunks = Array.from({ length: 64 }, () => 1 + Math.floor(rand() * (rand() < 0.3 ? 3 : 64)));
+    const expected = peer(bytes);
+    images += expected.images.length;
+    if (!bytes.includes(10)) crOnly++;
+    assert.deepEqual(await ours(bytes, chunks), expected, `stream ${k}: ${new TextDecoder().decode(bytes).slice(0, 200)}`);
+  }
+  assert.ok(images > 100 && crOnly > 20, `the streams exercised images (${images}) and CR-only line endings (${crOnly})`);
+  assert.equal(wasm.chatStreamCount(), 0);
+});
+
+test('one 28 MiB event: decoded correctly, in 64 KiB chunks', async () => {
+  const image = randomBytes(21 << 20);  // 21 MiB → 28 MiB of base64
+  image.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
+  const event = JSON.stringify({ choices: [{ index: 0, delta: { images: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image.toString('base64')}` } }] }, finish_reason: null }] });
+  const bytes = new TextEncoder().encode(`data: ${event}\n\ndata: [DONE]\n\n`);
+  assert.ok(bytes.length > 28 << 20);
+  const client = await createClient({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', fetch: streamFetch(bytes, Array(Math.ceil(bytes.length / 65536)).fill(65536)) });
+  let got = null;
+  let progress = 0;
+  for await (const ev of client.chat.completions.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] })) {
+    if (ev.type === 'image') got = ev;
+    if (ev.type === 'image-progress') progress++;
+  }
+  assert.ok(got, 'the image arrived');
+  assert.equal(got.bytes.length, image.length);
+  assert.ok(Buffer.from(got.bytes).equals(image));
+  assert.ok(progress > 0, 'image-progress events were reported while the event was arriving');
+  assert.equal(wasm.chatStreamCount(), 0);
+});
