@@ -49,13 +49,21 @@ async function serveStatic(req, res) {
   const urlPath = new URL(req.url, 'http://x').pathname;
   let file = resolveStatic(urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
   try {
-    if (!file || !(await stat(file)).isFile()) throw new Error('not found');
-    const body = await readFile(file);
-    res.writeHead(200, {
+    const info = file ? await stat(file) : null;
+    if (!info?.isFile()) throw new Error('not found');
+    const headers = {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store',
-    });
+      // Always revalidated, so a rebuild shows at once; a 304 lets the browser reuse its cache (and its
+      // compiled wasm) when nothing changed.
+      'cache-control': 'no-cache', etag: `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
+    };
+    if (req.headers['if-none-match'] === headers.etag) {
+      res.writeHead(304, headers);
+      return res.end();
+    }
+    const body = await readFile(file);
+    res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': CSP });
@@ -66,6 +74,25 @@ async function serveStatic(req, res) {
 // Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1).
 const HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'origin', 'referer', 'cookie']);
+
+// The proxy spends the server's key, so only this page may use it: a request that a browser made from another
+// site (Origin / Sec-Fetch-Site), or that reached us under a foreign host name (DNS rebinding), is refused.
+// Programs without those headers (curl, node) are served as before.
+function allowedProxyRequest(req, listenHost) {
+  const host = req.headers.host ?? '';
+  const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const local = ['127.0.0.1', 'localhost', '::1', listenHost];
+  if (!['0.0.0.0', '::'].includes(listenHost) && !local.includes(hostname)) return false;
+  const origin = req.headers.origin;
+  if (origin && origin !== `http://${host}`) return false;
+  const site = req.headers['sec-fetch-site'];
+  return !site || site === 'same-origin' || site === 'none';
+}
+
+function refuse(res, status, message, code) {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-security-policy': CSP });
+  res.end(JSON.stringify({ error: { message, type: 'proxy_error', param: null, code } }));
+}
 
 function proxy(req, res, gatewayURL, serverKey) {
   const target = new URL(gatewayURL.pathname.replace(/\/$/, '') + req.url.slice('/v1'.length), gatewayURL);
@@ -94,19 +121,29 @@ function proxy(req, res, gatewayURL, serverKey) {
 
 /**
  * Starts the server. Returns { url, gatewayURL, close }.
- * @param {{port?: number, host?: string, gateway?: string|null, apiKey?: string}} opts
+ * @param {{port?: number, host?: string, gateway?: string|null, apiKey?: string, mockKeys?: string[]}} opts
  *   gateway: a base URL; undefined starts the local mock; null serves static files only (no /v1 proxy).
+ *   apiKey: added by the proxy to requests that carry no Authorization (the page never sees it).
+ *   mockKeys: with the local mock, the only keys it accepts (default: any non-empty key).
  */
-export async function start({ port = 8787, host = '127.0.0.1', gateway, apiKey } = {}) {
+export async function start({ port = 8787, host = '127.0.0.1', gateway, apiKey, mockKeys } = {}) {
   let mock = null;
   if (gateway === undefined) {
     const { start: startMock } = await import(pathToFileURL(path.join(root, 'scripts', 'mock-gateway.mjs')).href);
-    mock = await startMock({ port: 0, host: '127.0.0.1' });
+    mock = await startMock({ port: 0, host: '127.0.0.1', keys: mockKeys });
     gateway = mock.url;
   }
   const gatewayURL = gateway === null ? null : new URL(gateway.endsWith('/') ? gateway : gateway + '/');
   const server = http.createServer((req, res) => {
-    if (gatewayURL && (req.url === '/v1' || req.url.startsWith('/v1/'))) return proxy(req, res, gatewayURL, apiKey);
+    if (gatewayURL && (req.url === '/v1' || req.url.startsWith('/v1/'))) {
+      if (!allowedProxyRequest(req, host)) return refuse(res, 403, 'proxy: cross-site requests are not proxied', 'cross_site');
+      return proxy(req, res, gatewayURL, apiKey);
+    }
+    if (req.url === '/server.json') {
+      // What the page may know about this server: whether it proxies and whether it adds a key (never the key).
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-security-policy': CSP });
+      return res.end(JSON.stringify({ proxy: gatewayURL ? '/v1' : null, serverKey: !!(gatewayURL && apiKey), mock: !!mock }));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405); return res.end(); }
     serveStatic(req, res);
   });
@@ -129,7 +166,9 @@ Serves web/ and the built package (/imagegate/) with a strict CSP, and proxies /
   --port N        port to listen on (default 8787)
   --host H        interface (default 127.0.0.1)
   --gateway URL   gateway base URL, e.g. https://ai-gateway.vercel.sh/v1 (default: start the local mock)
-Environment: AI_GATEWAY_API_KEY, if set, is added by the proxy to requests that carry no key.`;
+Environment: AI_GATEWAY_API_KEY, if set, is added by the proxy to requests that carry no key (the page
+  never sees it; /server.json tells the page only that a key is set). The proxy serves this page and
+  programs only: requests from other sites (Origin, Sec-Fetch-Site) or other host names get 403.`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);

@@ -5,15 +5,20 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/test.sh [--help]
 Installs what is missing (scripts/setup.sh), builds (scripts/build.sh), then runs every suite:
-  core     native Catch2 tests through ctest
-  js       node --test tests/js/ (the wasm package under node 20, the mock gateway)
-  browser  node --test tests/browser/ (playwright-core driving /usr/bin/chromium)
+  core       native Catch2 tests through ctest
+  core-asan  the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+  js         node --test tests/js/ (the wasm package under node 20, the mock gateway)
+  browser    node --test tests/browser/ (playwright-core driving /usr/bin/chromium)
+  package    node --test tests/pack/ (npm pack → install → node, Vite + Chromium, tsc --strict)
+  fuzz       scripts/fuzz.sh 30: each libFuzzer target for 30 s (FUZZ_SECONDS overrides)
 Prints a summary; exits non-zero if any step fails. Screenshots land in test-artifacts/.
 USAGE
 }
 [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]] && { usage; exit 0; }
 cd "$(dirname "$0")/.."
 start=$SECONDS
+# The suites talk to the mock gateway only: a real key or gateway in the caller's environment must not leak in.
+unset AI_GATEWAY_API_KEY AI_GATEWAY_BASE_URL
 
 bash scripts/setup.sh || { echo "test: setup failed"; exit 1; }
 bash scripts/build.sh all || { echo "test: build failed"; exit 1; }
@@ -26,9 +31,16 @@ run_suite() {
   if "$@"; then results+=("pass"); else results+=("FAIL"); fi
   names+=("$name ($((SECONDS - t0)) s)")
 }
+asan() {  # configure once, then incremental
+  [[ -f build/native-asan/CMakeCache.txt ]] || cmake --preset native-asan >/dev/null || return 1
+  cmake --build --preset native-asan >/dev/null && ctest --preset native-asan
+}
 run_suite core ctest --preset native
+run_suite core-asan asan
 run_suite js node --test --test-concurrency=2 tests/js/
 run_suite browser node --test --test-concurrency=1 tests/browser/
+run_suite package node --test --test-concurrency=1 tests/pack/
+run_suite fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 passed=0; failed=0
 echo "=== summary ($((SECONDS - start)) s)"

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -228,6 +229,46 @@ TEST_CASE("random corruption: the fast path agrees with the nlohmann reference",
         default: json.insert(json.begin() + at, alphabet[rng() % (sizeof alphabet - 1)]);
       }
     }
+    agree(json);
+  }
+}
+
+TEST_CASE("generated responses: field order, whitespace, escapes and unicode elsewhere, extra and null fields",
+          "[images_response][differential]") {
+  std::mt19937 rng(8);
+  const std::vector<std::string> decoys = {
+      "\"note\": \"the key \\\"b64_json\\\": \\\"AAAA\\\" is only text here\"",
+      "\"revised_prompt\": \"caf\\u00e9 \xE2\x98\x95 \\ud83d\\ude00 \\/ \\\\\"",
+      "\"extra\": null", "\"nested\": {\"b64_json\": \"not an image\", \"data\": [{\"b64_json\": \"@@@\"}]}",
+      "\"url\": null", "\"list\": [1, 2.5e3, true, false, null, \"b64_json\"]"};
+  for (int k = 0; k < 300; ++k) {
+    const int n = 1 + rng() % 3;
+    std::vector<Bytes> images;
+    auto ws = [&]() { return std::string(rng() % 3, " \n\t\r"[rng() % 4]); };
+    std::string data = "[";
+    for (int i = 0; i < n; ++i) {
+      images.push_back(fake_png(rng, 1 + rng() % 9, 1 + rng() % 9, rng() % 300));
+      std::vector<std::string> fields = {"\"b64_json\":" + ws() + "\"" + b64(images.back()) + "\""};
+      for (int j = 0; j < 2; ++j) fields.push_back(decoys[rng() % decoys.size()]);
+      std::shuffle(fields.begin(), fields.end(), rng);
+      std::string item = "{" + ws();
+      for (size_t f = 0; f < fields.size(); ++f) item += (f ? "," + ws() : "") + fields[f];
+      data += (i ? "," + ws() : "") + item + ws() + "}";
+    }
+    data += "]";
+    std::vector<std::string> top = {"\"data\":" + ws() + data, "\"created\": 17", "\"usage\": null",
+                                    "\"provider_metadata\": {\"x\": {\"images\": [{\"b64_json\": \"QUJD\"}]}}",
+                                    decoys[rng() % decoys.size()]};
+    std::shuffle(top.begin(), top.end(), rng);
+    std::string json = ws() + "{" + ws();
+    for (size_t f = 0; f < top.size(); ++f) json += (f ? "," + ws() : "") + top[f];
+    json += ws() + "}" + ws();
+    const Parsed p = parse(json);
+    INFO(json.substr(0, 400));
+    REQUIRE(p.r.error.ok());
+    REQUIRE(p.r.images.size() == size_t(n));
+    for (int i = 0; i < n; ++i) CHECK(p.image(i) == images[i]);
+    CHECK(p.r.metadata["created"] == 17);
     agree(json);
   }
 }

@@ -110,7 +110,7 @@ function intOption(value, name, { min, max }) {
 
 async function makeClient(values, env) {
   return createClient({
-    apiKey: env.AI_GATEWAY_API_KEY || undefined,
+    apiKey: env.AI_GATEWAY_API_KEY || null,
     baseURL: values['base-url'] ?? env.AI_GATEWAY_BASE_URL ?? DEFAULT_BASE_URL,
     timeout: intOption(values.timeout, 'timeout', { min: 1, max: 3_600_000 }),
     maxRetries: intOption(values['max-retries'], 'max-retries', { min: 0, max: 10 }),

@@ -20,7 +20,7 @@ export function publicImage(img) {
 export function chatCompletionResult(parsed, { status = 200, requestId = null, headers = {}, redact = (s) => s } = {}) {
   if (parsed.apiError) throw makeAPIError(parsed.apiError, { headers, requestId, redact });
   if (parsed.invalid) {
-    throw new InvalidResponseError(`Invalid chat completion: ${parsed.invalid.message}`, {
+    throw new InvalidResponseError(`Invalid chat completion: ${redact(parsed.invalid.message)}`, {
       reason: parsed.invalid.reason, position: parsed.invalid.position, status, requestId,
     });
   }
@@ -164,7 +164,7 @@ export class ChatCompletionStream {
           if (ev.type === 'done') return;
           if (ev.type === 'error') throw makeAPIError(ev.error, { requestId, redact: this.redact });
           if (ev.type === 'invalid') {
-            throw new InvalidResponseError(`Invalid chat stream: ${ev.message}`, { reason: ev.reason, position: ev.position, requestId });
+            throw new InvalidResponseError(`Invalid chat stream: ${this.redact(ev.message)}`, { reason: ev.reason, position: ev.position, requestId });
           }
           const out = ev.type === 'image' ? { type: 'image', choice: ev.choice, index: ev.index, ...publicImage(ev) } : ev;
           this.#record(out);

@@ -1,9 +1,10 @@
 // createClient(): the gateway client, shaped like openai-node (resources as namespaces, one error
 // hierarchy, retries with retry-after). Request bodies are validated and built by the core; responses are
 // parsed by the core; this file only orchestrates.
-import { wasm } from './core.mjs';
+import { wasm, init } from './core.mjs';
 import {
-  ValidationError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError, makeAPIError,
+  ImagegateError, ValidationError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
+  makeAPIError,
 } from './errors.mjs';
 import { ChatCompletionStream, chatCompletionResult, errorFromResponse, publicImage } from './chat.mjs';
 import { KIND, sendWithEmscriptenFetch, sendWithFetch, parseBody } from './transport.mjs';
@@ -62,7 +63,7 @@ function imagesResult(parsed, { status = 200, requestId = null, headers = {}, re
   if (parsed.apiError) throw makeAPIError(parsed.apiError, { headers, requestId, redact });
   if (parsed.invalid) {
     const { reason, message, position, imageIndex } = parsed.invalid;
-    throw new InvalidResponseError(`Invalid images response: ${message}`, {
+    throw new InvalidResponseError(`Invalid images response: ${redact(message)}`, {
       reason, position, imageIndex: imageIndex >= 0 ? imageIndex : null, status, requestId,
     });
   }
@@ -83,6 +84,7 @@ function imagesResult(parsed, { status = 200, requestId = null, headers = {}, re
  */
 export function parseImagesResponse(bytes) {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('imagegate: parseImagesResponse expects a Uint8Array');
+  if (!wasm) throw new ImagegateError('imagegate: the wasm core is not loaded yet: await init() first (imagegate/manual)');
   return imagesResult(parseBody(KIND.images, 200, bytes).images);
 }
 
@@ -93,11 +95,17 @@ function imageEndpoint(model) {
   return null;
 }
 
+/** In node, like openai-node with OPENAI_API_KEY: the environment supplies what the options leave out. */
+function env(name) {
+  return typeof process === 'object' && typeof process.env === 'object' ? process.env[name] || undefined : undefined;
+}
+
 export class Client {
   #apiKey;
   #fetch;
 
-  constructor({ apiKey, baseURL = DEFAULT_BASE_URL, timeout = 600000, maxRetries = 2, defaultHeaders = {}, fetch } = {}) {
+  constructor({ apiKey = env('AI_GATEWAY_API_KEY'), baseURL = env('AI_GATEWAY_BASE_URL') || DEFAULT_BASE_URL, timeout = 600000,
+    maxRetries = 2, defaultHeaders = {}, fetch } = {}) {
     if (apiKey != null && (typeof apiKey !== 'string' || /[\r\n]/.test(apiKey))) {
       throw new ValidationError('`apiKey` must be a string (or omitted when a proxy adds it)', 'apiKey');
     }
@@ -250,7 +258,7 @@ export class Client {
     const res = await this.#request({ method: 'GET', path: '/models', kind: KIND.json, options });
     const requestId = res.headers['x-request-id'] ?? null;
     if (res.json.invalid) {
-      throw new InvalidResponseError(`Invalid models response: ${res.json.invalid.message}`, {
+      throw new InvalidResponseError(`Invalid models response: ${this.#redact(res.json.invalid.message)}`, {
         reason: 'invalid_json', position: res.json.invalid.position, status: res.status, requestId });
     }
     const data = res.json.value?.data;
@@ -264,7 +272,12 @@ export class Client {
   }
 }
 
-/** Creates a gateway client. Options: apiKey, baseURL, timeout (ms), maxRetries, defaultHeaders, fetch. */
+/**
+ * Creates a gateway client. Options: apiKey, baseURL, timeout (ms), maxRetries, defaultHeaders, fetch. In node,
+ * apiKey and baseURL default to $AI_GATEWAY_API_KEY and $AI_GATEWAY_BASE_URL (pass apiKey: null for no key).
+ */
 export async function createClient(options) {
-  return new Client(options);
+  const client = new Client(options);  // validates the options first: a bad option never waits for the download
+  await init();
+  return client;
 }

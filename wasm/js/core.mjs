@@ -1,26 +1,55 @@
 // Loads the wasm core once and hands out the raw embind module to the other wrapper files.
 // Internal: nothing here is part of the public API.
 import createImagegateModule from '../dist/imagegate_wasm.mjs';
+import { ImagegateError } from './errors.mjs';
 
 export const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined';
 
 const defaultWasmURL = new URL('../dist/imagegate_wasm.wasm', import.meta.url);
 
-async function instantiate() {
+async function instantiate({ wasmURL, wasmBinary } = {}) {
   const options = {};
-  if (isNode) {
+  if (wasmBinary) {
+    options.wasmBinary = wasmBinary instanceof ArrayBuffer ? new Uint8Array(wasmBinary) : wasmBinary;
+  } else if (isNode && (!wasmURL || String(wasmURL).startsWith('file:'))) {
     // emscripten 3.1.6 would fetch() a file: URL under node 20 and fail; hand it the bytes instead.
     const { readFile } = await import('node:fs/promises');
-    options.wasmBinary = await readFile(defaultWasmURL);
+    options.wasmBinary = await readFile(wasmURL ? new URL(String(wasmURL)) : defaultWasmURL);
   } else {
-    options.locateFile = (name) => (name.endsWith('.wasm') ? defaultWasmURL.href : name);
+    const href = wasmURL ? new URL(String(wasmURL), globalThis.location?.href ?? defaultWasmURL).href : defaultWasmURL.href;
+    options.locateFile = (name) => (name.endsWith('.wasm') ? href : name);
   }
   return createImagegateModule(options);
 }
 
-/** The instantiated embind module. */
-export const wasm = await instantiate();
+/** The instantiated embind module (a live binding: null until init() has resolved). */
+export let wasm = null;
+/** The package version, as compiled into the core (null until init() has resolved). */
+export let version = null;
+let loading = null;
+
+/**
+ * Loads the wasm core. The main entry ('imagegate') calls it with no options on import; 'imagegate/manual'
+ * leaves it to the caller so the .wasm can come from elsewhere (a CDN, a bundler's asset URL, bytes).
+ * Options: wasmURL (URL or string), wasmBinary (bytes). Later calls return the first call's promise.
+ */
+export function init(options) {
+  loading ??= instantiate(options).then((m) => {
+    wasm = m;
+    version = m.version();
+    return m;
+  }, (err) => {
+    loading = null;  // let a later call retry (e.g. after a network failure)
+    throw new ImagegateError(`imagegate: could not load the wasm core: ${err?.message ?? err}`, { cause: err });
+  });
+  return loading;
+}
+
+function requireCore() {
+  if (!wasm) throw new ImagegateError('imagegate: the wasm core is not loaded yet: await init() first (imagegate/manual)');
+  return wasm;
+}
 
 /**
  * Copies `bytes` into a fresh heap block and calls `fn(ptr, len)`; the block is freed afterwards.
@@ -28,6 +57,7 @@ export const wasm = await instantiate();
  * so positions reported by the core are string indices.
  */
 export function withHeapCopy(input, fn) {
+  requireCore();
   const len = input.length;
   const ptr = wasm._malloc(Math.max(len, 1));
   if (ptr === 0) throw new RangeError(`imagegate: cannot allocate ${len} bytes in the wasm heap`);
@@ -54,6 +84,7 @@ function writeAsciiString(s, ptr) {
 
 /** Allocates `size` heap bytes, runs `fn(ptr)`, frees them. */
 export function withHeapBlock(size, fn) {
+  requireCore();
   const ptr = wasm._malloc(Math.max(size, 1));
   if (ptr === 0) throw new RangeError(`imagegate: cannot allocate ${size} bytes in the wasm heap`);
   try {

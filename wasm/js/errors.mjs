@@ -101,18 +101,28 @@ const BY_CLASS = {
   UnprocessableEntityError, RateLimitError, InternalServerError, APIError,
 };
 
+/** Applies `redact` to every string inside a JSON-like value (server-sent fields such as `param` or `code`). */
+function redactDeep(value, redact, depth = 0) {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact, depth + 1)]));
+}
+
 /** Builds the right APIError subclass from the core's parsed error fields. */
 export function makeAPIError(info, { headers = {}, requestId = null, redact = (s) => s } = {}) {
   const Cls = BY_CLASS[info.errorClass] ?? APIError;
   const status = info.status || undefined;
   let message = redact(info.message);
   if (status) message = `${status} ${message}`;
-  if (info.generationId) message += ` [${info.generationId}]`;
+  if (info.generationId) message += ` [${redact(info.generationId)}]`;
   if (status === 429) {
     const wait = headers['retry-after-ms'] ? `${headers['retry-after-ms']} ms` : headers['retry-after'] ? `${headers['retry-after']} s` : null;
-    if (wait) message += ` (retry after ${wait})`;
+    if (wait) message += ` (retry after ${redact(wait)})`;
   }
+  // Everything the server sent back is redacted, not just the message: a proxy may echo the key anywhere.
   return new Cls(message, {
-    status, type: info.type, code: info.code, param: info.param, generationId: info.generationId, requestId, headers,
+    status, type: redactDeep(info.type, redact), code: redactDeep(info.code, redact), param: redactDeep(info.param, redact),
+    generationId: redactDeep(info.generationId, redact), requestId: redactDeep(requestId, redact), headers: redactDeep(headers, redact),
   });
 }

@@ -1,14 +1,9 @@
-// imagegate: the public API. Everything a caller touches is exported from here.
-import { wasm } from './core.mjs';
+// imagegate: the public API. Importing this entry loads the wasm core (next to this file, found with
+// new URL(..., import.meta.url)), so every function is ready to call. To load the .wasm from elsewhere, import
+// 'imagegate/manual' instead and await init({ wasmURL }) first.
+import { init } from './core.mjs';
 
-export { createClient, parseImagesResponse, DEFAULT_BASE_URL } from './client.mjs';
-export { imagePart, ChatCompletionStream } from './chat.mjs';
-export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
-export {
-  ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
-  PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError,
-  InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
-} from './errors.mjs';
+export * from './api.mjs';
+export { init } from './core.mjs';
 
-/** The package version, as compiled into the wasm core. */
-export const version = wasm.version();
+await init();

@@ -1,6 +1,15 @@
 // Public types of the imagegate package.
 
 export declare const version: string;
+
+export interface InitOptions {
+  /** Where to load imagegate_wasm.wasm from (default: next to the package's dist/imagegate_wasm.mjs). */
+  wasmURL?: string | URL;
+  /** The .wasm bytes themselves (no fetch at all). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+/** Loads the wasm core; 'imagegate' has already done it on import. Later calls return the first call's promise. */
+export declare function init(options?: InitOptions): Promise<void>;
 export declare const DEFAULT_BASE_URL: 'https://ai-gateway.vercel.sh/v1';
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -109,9 +118,12 @@ export declare function parseDataUrl(input: string | BytesInput): DataUrl;
 // ---------------------------------------------------------------------------------------------- client
 
 export interface ClientOptions {
-  /** The gateway key; omit it when a proxy adds the key. */
+  /** The gateway key (in node: default $AI_GATEWAY_API_KEY); null or omitted when a proxy adds the key. */
   apiKey?: string | null;
-  /** Default https://ai-gateway.vercel.sh/v1; in a page a relative URL such as "/v1" is resolved against it. */
+  /**
+   * Default $AI_GATEWAY_BASE_URL in node, else https://ai-gateway.vercel.sh/v1; in a page a relative URL such as
+   * "/v1" is resolved against the page.
+   */
   baseURL?: string;
   /** Milliseconds per attempt (and the idle limit of a stream). Default 600000. */
   timeout?: number;

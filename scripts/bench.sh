@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every benchmark (native core, node, headless Chromium) and writes bench/REPORT.md.
+set -euo pipefail
+usage() {
+  cat <<'USAGE'
+Usage: scripts/bench.sh [--quick] [--repeat N] [--out FILE] [--keep DIR] [--help]
+Runs the imagegate benchmarks and writes a markdown report (default bench/REPORT.md):
+  native   build/bench: imagegate_bench_native (scripts/bench/native/*.cpp), g++ Release
+  node     scripts/bench/{base64,images,stream,startup}.mjs under node --expose-gc
+  chromium scripts/bench/browser.mjs: the same modules in headless /usr/bin/chromium (playwright-core)
+Options:
+  --quick     smoke run: one round, few samples, smaller sweeps (about a minute; the test suite may call it)
+  --repeat N  run everything N times; each case keeps its best median (default 1)
+  --out FILE  where to write the report (default bench/REPORT.md; --quick defaults to bench/REPORT-quick.md)
+  --keep DIR  keep the raw JSON results in DIR (default: a temporary directory, removed afterwards)
+Needs: a built wasm package in wasm/dist, node_modules (openai, eventsource-parser, playwright-core), cmake + g++.
+USAGE
+}
+cd "$(dirname "$0")/.."
+quick=0; repeat=1; out=""; keep=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --repeat) repeat=$2; shift ;;
+    --out) out=$2; shift ;;
+    --keep) keep=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ -n $out ]] || { ((quick)) && out=bench/REPORT-quick.md || out=bench/REPORT.md; }
+[[ -f wasm/dist/imagegate_wasm.wasm ]] || { echo "bench: wasm/dist is not built (scripts/build.sh)" >&2; exit 1; }
+
+if [[ -n $keep ]]; then results=$keep; mkdir -p "$results"; else results=$(mktemp -d /tmp/imagegate-bench.XXXXXX); trap 'rm -rf "$results"' EXIT; fi
+start=$SECONDS
+q=(); ((quick)) && q=(--quick)
+log() { echo "[bench $((SECONDS - start)) s] $*" >&2; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average before: $load_before"
+
+# Native kernel bench: its own build dir (never build/native or build/wasm, which belong to the build script).
+native_bin=build/bench/imagegate_bench_native
+if ! { cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+       cmake --build build/bench --target imagegate_bench_native -j2 >/dev/null; }; then
+  log "native build failed: the report will have no native figures"
+  native_bin=""
+fi
+
+node=(node --expose-gc)
+for ((r = 1; r <= repeat; r++)); do
+  d=$results/run$r; mkdir -p "$d"
+  log "run $r/$repeat: native"
+  [[ -n $native_bin ]] && "$native_bin" "${q[@]}" >"$d/native.json"
+  for b in base64 images stream startup; do
+    log "run $r/$repeat: node $b"
+    "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}" >"$d/$b.json"
+  done
+  log "run $r/$repeat: chromium"
+  node scripts/bench/browser.mjs --json "${q[@]}" >"$d/browser.json" 2> >(sed 's/^/  chromium: /' >&2)
+done
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+cat >"$results/meta.json" <<EOF
+{"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","quick":$([[ $quick == 1 ]] && echo true || echo false),"repeat":$repeat,
+ "cores":$(nproc),"loadBefore":"$load_before","loadAfter":"$load_after","seconds":$((SECONDS - start))}
+EOF
+node scripts/bench/report.mjs "$results" --out "$out"
+log "done in $((SECONDS - start)) s (load average after: $load_after)"

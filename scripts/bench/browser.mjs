@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Runs the same benchmark modules (base64.mjs, images.mjs, stream.mjs) inside headless Chromium, plus the
+// Chromium cold start. Serves wasm/{js,dist}, scripts/bench and eventsource-parser over a local node:http server
+// (scripts/bench/server.mjs; pages are cross-origin isolated for a 5 µs performance.now()), and drives Debian's
+// /usr/bin/chromium with playwright-core (never downloads a browser). GC is exposed (--js-flags=--expose-gc) so
+// the runner can collect between samples, as in node.
+// Usage: node scripts/bench/browser.mjs [--json] [--quick] [--only base64,images,stream,cold]
+import { chromium } from 'playwright-core';
+import { start } from './server.mjs';
+import { cliOptions, summarize, fmtMs } from './lib.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+async function coldStart(browser, base, samples) {
+  const cold = [], warm = [];
+  for (let i = 0; i < samples; i++) {
+    const context = await browser.newContext();  // fresh context: empty HTTP cache, no code cache
+    const page = await context.newPage();
+    const probe = async () => {
+      await page.goto(`${base}/blank.html`);
+      return page.evaluate(async () => {
+        const t0 = performance.now();
+        const m = await import('/wasm/js/index.mjs');
+        const out = m.decodeBase64('aGVsbG8gd29ybGQ=');
+        const t1 = performance.now();
+        if (out.length !== 11) throw new Error('bad decode');
+        return { importToDecode: t1 - t0, navigationToDecode: t1 };
+      });
+    };
+    cold.push(await probe());
+    warm.push(await probe());  // same context, reloaded page: HTTP cache (and V8's code caches) may help
+    await context.close();
+  }
+  const pick = (xs, k) => summarize(xs.map((x) => x[k]));
+  return {
+    samples,
+    cold: { importToDecode: pick(cold, 'importToDecode'), navigationToDecode: pick(cold, 'navigationToDecode') },
+    reload: { importToDecode: pick(warm, 'importToDecode'), navigationToDecode: pick(warm, 'navigationToDecode') },
+  };
+}
+
+export async function runBrowser({ quick = false, only = null, log = () => {}, rounds } = {}) {
+  const server = await start({ port: 0, serveFiles: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc', '--disable-background-networking',
+      '--disable-component-update', '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+  });
+  const out = { bench: 'browser', chromium: browser.version(), results: {} };
+  try {
+    const want = (name) => !only || only.includes(name);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('console', (m) => { if (m.text().startsWith('[bench] ')) log(m.text().slice(8)); });
+    page.on('pageerror', (e) => log(`page error: ${e}`));
+    await page.goto(`${server.url}/bench.html`);
+    out.crossOriginIsolated = await page.evaluate(() => crossOriginIsolated);
+    for (const name of ['base64', 'images', 'stream']) {
+      if (!want(name)) continue;
+      log(`chromium: ${name}`);
+      out.results[name] = await page.evaluate(async ({ name, opts }) => {
+        const m = await import(`/scripts/bench/${name}.mjs`);
+        return m.run({ ...opts, serverURL: location.origin, log: (s) => console.log(`[bench] ${s}`) });
+      }, { name, opts: { quick, ...(rounds ? { rounds } : {}) } });
+      await page.reload();  // a fresh JS heap and wasm instance for the next module
+    }
+    await context.close();
+    if (want('cold')) {
+      log('chromium: cold start');
+      out.results.cold = await coldStart(browser, server.url, quick ? 2 : 9);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
+export async function format(res) {
+  const parts = [`Chromium ${res.chromium} (crossOriginIsolated: ${res.crossOriginIsolated})`];
+  for (const name of ['base64', 'images', 'stream']) {
+    if (!res.results[name]) continue;
+    const m = await import(`./${name}.mjs`);
+    parts.push(m.format(res.results[name]));
+  }
+  const c = res.results.cold;
+  if (c) {
+    parts.push(`cold start, Chromium (${c.samples} fresh contexts, median [p10–p90]):\n` +
+      `  import('imagegate') → first decodeBase64, fresh context: ${fmtMs(c.cold.importToDecode.median)} ms [${fmtMs(c.cold.importToDecode.p10)}–${fmtMs(c.cold.importToDecode.p90)}]\n` +
+      `  navigation start → first decodeBase64, fresh context:   ${fmtMs(c.cold.navigationToDecode.median)} ms\n` +
+      `  import → first decode after a reload (cached):          ${fmtMs(c.reload.importToDecode.median)} ms`);
+  }
+  return parts.join('\n\n');
+}
+
+const o = cliOptions({ quick: false, json: false, only: '', rounds: 0 });
+if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const res = await runBrowser({ quick: o.quick, only: o.only ? String(o.only).split(',') : null, rounds: o.rounds || undefined,
+    log: (s) => process.stderr.write(`${s}\n`) });
+  console.log(o.json ? JSON.stringify(res) : await format(res));
+}

@@ -1,0 +1,315 @@
+// Shared benchmark helpers. Runs unchanged in node 20 and in Chromium (no node: imports here).
+//
+// Timing model: every case is a function; a *sample* runs it `iters` times back to back (iters calibrated so
+// that one sample lasts about `sampleMs`, which makes Chromium's coarse performance.now() harmless) and records
+// the time per call. Samples are taken in `rounds`; within a round the cases run in turn (round-robin), so a
+// burst of load from other processes hits every case of the round alike. A case reports the round with the best
+// median ("best-of-rounds median") and that round's p10–p90, plus min/max over every sample.
+
+export const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined';
+
+export const KiB = 1024;
+export const MiB = 1024 * 1024;
+
+export const now = () => performance.now();
+
+/** Is this module the entry point of the node process? (false in a browser) */
+export async function isMain(metaUrl) {
+  if (!isNode || !process.argv[1]) return false;
+  const { pathToFileURL } = await import('node:url');
+  const { realpathSync } = await import('node:fs');
+  try {
+    return metaUrl === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+/** Command-line flags in node (`--quick`, `--json`, `--rounds 3`), options object in a browser. */
+export function cliOptions(defaults = {}) {
+  const o = { ...defaults };
+  if (!isNode) return o;
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--') && typeof defaults[key] !== 'boolean') {
+      o[key] = Number.isNaN(Number(next)) ? next : Number(next);
+      i++;
+    } else {
+      o[key] = true;
+    }
+  }
+  return o;
+}
+
+export function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function summarize(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9), min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+/** A full GC when the runtime exposes it (node --expose-gc, Chromium --js-flags=--expose-gc). */
+export const gc = () => { if (typeof globalThis.gc === 'function') globalThis.gc(); };
+export const gcExposed = () => typeof globalThis.gc === 'function';
+
+const yieldToLoop = () => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * Runs `cases` ([{ name, fn, bytes?, alloc?, selfTimed? }]) and returns [{ name, bytes, ms: {median,p10,p90,min,max,n},
+ * mbps?, iters, rounds }]. `fn` may be async (then each call is awaited; use for I/O-bound cases). With
+ * `selfTimed`, fn resolves with its own measurement in ms (e.g. "last chunk → image"), one call per sample.
+ * Options: rounds, samples (per round), sampleMs (target length of one sample), warmup (calls), maxMs (per case
+ * per round: stop taking samples after this long, keeping at least 3).
+ */
+export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20, warmup = 3, maxMs = 4000, maxGarbage = 64 * MiB, log } = {}) {
+  const state = [];
+  for (const c of cases) {
+    gc();
+    // Warm up (JIT, caches, heap growth), then calibrate iterations per sample.
+    let single = Infinity;
+    for (let k = 0; k < warmup; k++) {
+      const t0 = now();
+      const r = c.fn();
+      if (r && typeof r.then === 'function') { c.async = true; await r; }
+      if (c.selfTimed) c.async = true;
+      single = Math.min(single, now() - t0);
+    }
+    let iters = c.async ? 1 : Math.max(1, Math.min(1e6, Math.ceil(sampleMs / Math.max(single, 0.0005))));
+    // Bound the garbage one sample makes (`alloc` bytes per call, default `bytes`): a tight loop making hundreds
+    // of MiB of ArrayBuffers measures V8's external-memory GC heuristics rather than the code.
+    const alloc = c.alloc ?? c.bytes ?? 0;
+    if (alloc > 0) iters = Math.max(1, Math.min(iters, Math.ceil(maxGarbage / alloc)));
+    state.push({ c, iters, roundStats: [], all: [] });
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const s of state) {
+      gc();
+      await yieldToLoop();
+      const xs = [];
+      const start = now();
+      for (let k = 0; k < samples; k++) {
+        gc();  // a full GC between samples (outside the timed region) when exposed: same for every case
+        let t0, t1;
+        if (s.c.selfTimed) {
+          // fn measures itself and resolves with the milliseconds of the interval it is about.
+          t0 = 0;
+          t1 = await s.c.fn();
+        } else if (s.c.async) {
+          t0 = now();
+          await s.c.fn();
+          t1 = now();
+        } else {
+          const fn = s.c.fn, n = s.iters;
+          t0 = now();
+          for (let i = 0; i < n; i++) fn();
+          t1 = now();
+        }
+        xs.push((t1 - t0) / s.iters);
+        if (k >= 2 && now() - start > maxMs) break;
+      }
+      s.roundStats.push(summarize(xs));
+      s.all.push(...xs);
+    }
+  }
+  return state.map(({ c, iters, roundStats, all }) => {
+    const best = roundStats.reduce((a, b) => (b.median < a.median ? b : a));
+    const overall = summarize(all);
+    const ms = { ...best, min: overall.min, max: overall.max, n: overall.n, roundMedians: roundStats.map((x) => x.median) };
+    const out = { name: c.name, ms, iters, rounds: roundStats.length };
+    if (c.bytes) {
+      out.bytes = c.bytes;
+      out.mbps = { median: mbps(c.bytes, ms.median), p10: mbps(c.bytes, ms.p90), p90: mbps(c.bytes, ms.p10) };
+    }
+    if (log) log(`  ${c.name}: ${fmtMs(ms.median)} ms${out.mbps ? ` (${fmt(out.mbps.median)} MB/s)` : ''}`);
+    return out;
+  });
+}
+
+/** MB/s (10^6 bytes per second). */
+export const mbps = (bytes, ms) => (bytes / 1e6) / (ms / 1e3);
+
+export function fmt(x, digits) {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return '∞';
+  const d = digits ?? (Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2);
+  return x.toFixed(d);
+}
+export function fmtMs(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  if (x >= 0.01) return x.toFixed(3);
+  return x.toPrecision(2);
+}
+export const sizeName = (n) => (n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : n >= KiB && n % KiB === 0 ? `${n / KiB} KiB` : `${n} B`);
+
+/** A plain-text table. rows: arrays of cells; the first row is the header. */
+export function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  return rows.map((r, j) => {
+    const line = r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ');
+    return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+// ---- deterministic fixtures ---------------------------------------------------------------------------------
+
+/** Deterministic pseudo-random bytes (xorshift32), incompressible like real PNG payloads. */
+export function randomBytes(n, seed = 0x9e3779b9) {
+  const out = new Uint8Array(n);
+  const words = new Uint32Array(out.buffer, 0, n >>> 2);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    words[i] = x;
+  }
+  for (let i = words.length * 4; i < n; i++) out[i] = (i * 131 + 7) & 0xff;
+  return out;
+}
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** "PNG-ish" bytes: a real PNG signature and IHDR (so sniffers report png + size), then random IDAT-like bytes. */
+export function pngish(n, { width = 1024, height = 1024, seed = 1 } = {}) {
+  const out = randomBytes(Math.max(n, 33), seed);
+  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(8, 13);
+  out.set([0x49, 0x48, 0x44, 0x52], 12);  // IHDR
+  dv.setUint32(16, width);
+  dv.setUint32(20, height);
+  out.set([8, 6, 0, 0, 0], 24);           // 8-bit RGBA
+  dv.setUint32(29, crc32(out.subarray(12, 29)));
+  return out.subarray(0, Math.max(n, 33));
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+
+/** Standard padded base64 of `bytes`, as ASCII bytes (plain JS: independent of the code under test). */
+export function base64Bytes(bytes) {
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let i = 0, w = 0;
+  for (; i + 3 <= n; i += 3, w += 4) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[w] = B64CODES[v >>> 18]; out[w + 1] = B64CODES[(v >>> 12) & 63];
+    out[w + 2] = B64CODES[(v >>> 6) & 63]; out[w + 3] = B64CODES[v & 63];
+  }
+  if (i < n) {
+    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+    out[w] = B64CODES[v >>> 18]; out[w + 1] = B64CODES[(v >>> 12) & 63];
+    out[w + 2] = i + 1 < n ? B64CODES[(v >>> 6) & 63] : 61;
+    out[w + 3] = 61;
+  }
+  return out;
+}
+
+const latin1 = new TextDecoder('latin1');
+/** ASCII bytes → JS string. */
+export const asciiString = (bytes) => latin1.decode(bytes);
+const enc = new TextEncoder();
+export const utf8 = (s) => enc.encode(s);
+
+export function concatBytes(parts) {
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export function equalBytes(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 4093) if (a[i] !== b[i]) return false;  // sampled + ends: cheap and enough
+  return a[a.length - 1] === b[b.length - 1] && a[0] === b[0];
+}
+
+/** Exact comparison (used once per case, outside the timed loop). */
+export function sameBytes(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Base64 size (chars) of the images whose base64 makes a response of about `total` bytes, split in `count`. */
+export function imagesResponse(totalBytes, count = 2) {
+  const per = Math.floor((totalBytes - 200) / count / 4) * 3;  // decoded bytes per image
+  const images = [];
+  const parts = [utf8('{"created":1732600000,"data":[')];
+  for (let k = 0; k < count; k++) {
+    const img = pngish(per, { width: 1024 + k, height: 768, seed: 17 + k });
+    images.push(img);
+    if (k) parts.push(utf8(','));
+    parts.push(utf8('{"b64_json":"'), base64Bytes(img), utf8('","revised_prompt":"a bench image"}'));
+  }
+  parts.push(utf8('],"usage":{"total_tokens":4160,"input_tokens":10,"output_tokens":4150,"input_tokens_details":{"text_tokens":10,"image_tokens":0}}}'));
+  return { body: concatBytes(parts), images };
+}
+
+/** Environment description for the report. */
+export function environment() {
+  if (isNode) return { runtime: 'node', version: process.versions.node, v8: process.versions.v8, gcBetweenSamples: gcExposed() };
+  const ua = navigator.userAgent;
+  const m = ua.match(/(?:Headless)?Chrom(?:e|ium)\/([\d.]+)/);
+  return { runtime: 'chromium', version: m ? m[1] : ua, crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    gcBetweenSamples: gcExposed() };
+}
+
+/**
+ * Heap probe: runs fn() while sampling the wasm heap (malloc'ed bytes) whenever a Uint8Array is sliced — the
+ * core copies each decoded image out with `.slice()` at the moment the input block, the parse state and the
+ * decoded bytes are all alive, which is the peak of a parse. Returns { before, peak, after, total, samples }.
+ */
+export async function heapProbe(wasm, fn) {
+  const before = wasm.heapStats();
+  let peak = before.used, samples = 0;
+  const orig = Uint8Array.prototype.slice;
+  let inside = false;
+  Uint8Array.prototype.slice = function (...args) {
+    if (!inside) {
+      inside = true;
+      try {
+        const h = wasm.heapStats();
+        if (h.used > peak) peak = h.used;
+        samples++;
+      } finally {
+        inside = false;
+      }
+    }
+    return orig.apply(this, args);
+  };
+  let result;
+  try {
+    result = await fn();
+  } finally {
+    Uint8Array.prototype.slice = orig;
+  }
+  const after = wasm.heapStats();
+  return { before: before.used, peak: Math.max(peak, after.used), after: after.used, total: after.total,
+    bufferByteLength: wasm.HEAPU8.buffer.byteLength, samples, result };
+}

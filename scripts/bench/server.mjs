@@ -1,0 +1,69 @@
+// The benchmark's own HTTP server (node only): pre-built images responses for end-to-end runs, and (for the
+// Chromium driver) the repo's wasm/{js,dist}, scripts/bench/*.mjs, eventsource-parser and the bench pages.
+//   POST|GET /s/<bytes>/v1/images/generations  → an images response of about <bytes> bytes (two PNG-ish images)
+//   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/*, /node_modules/eventsource-parser/dist/*, /bench.html, /blank.html
+// Pages are served with COOP/COEP so that Chromium's performance.now() has 5 µs resolution, not 100 µs.
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { imagesResponse } from './lib.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html',
+  '.json': 'application/json', '.map': 'application/json' };
+const STATIC = ['/wasm/js/', '/wasm/dist/', '/scripts/bench/', '/node_modules/eventsource-parser/dist/'];
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>imagegate bench</title>
+<script type="importmap">{"imports":{"eventsource-parser":"/node_modules/eventsource-parser/dist/index.js"}}</script>
+<body>imagegate bench</body>`;
+
+const bodies = new Map();
+/** The images response body for a requested size (built once, cached). */
+export function imagesBody(size) {
+  if (!bodies.has(size)) bodies.set(size, imagesResponse(size).body);
+  return bodies.get(size);
+}
+
+export function start({ port = 0, host = '127.0.0.1', serveFiles = false } = {}) {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const isolate = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin' };
+    const m = url.pathname.match(/^\/s\/(\d+)\/v1\/images\/generations$/);
+    if (m) {
+      req.resume();
+      req.on('end', () => {
+        const body = imagesBody(Number(m[1]));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'x-request-id': 'req_bench', ...isolate });
+        res.end(body);
+      });
+      return;
+    }
+    if (!serveFiles) { res.writeHead(404).end(); return; }
+    if (url.pathname === '/' || url.pathname === '/bench.html' || url.pathname === '/blank.html') {
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store', ...isolate });
+      res.end(PAGE);
+      return;
+    }
+    if (!STATIC.some((p) => url.pathname.startsWith(p)) || url.pathname.includes('..')) { res.writeHead(404).end(); return; }
+    try {
+      const data = await readFile(path.join(root, url.pathname));
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(url.pathname)] ?? 'application/octet-stream',
+        'Content-Length': data.length, 'Cache-Control': 'no-cache', ...isolate });
+      res.end(data);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(port, host, () => {
+      const { port: p } = server.address();
+      resolve({
+        url: `http://${host}:${p}`,
+        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}

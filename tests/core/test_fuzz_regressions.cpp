@@ -1,0 +1,116 @@
+// Regression tests for what the libFuzzer campaign (tests/fuzz/, issue 9) found. Each case is the minimised
+// input (or a readable equivalent) with the behaviour it must have now.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "imagegate/chat_images.hpp"
+#include "imagegate/data_url.hpp"
+#include "imagegate/images_response.hpp"
+#include "imagegate/json_util.hpp"
+
+using namespace imagegate;
+
+namespace {
+std::vector<uint8_t> bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+}  // namespace
+
+TEST_CASE("fuzz: a NUL byte ends nothing: JSON with a NUL is invalid", "[fuzz][json]") {
+  // nlohmann's lexer treats '\0' as the end of the input, so "{...}\0garbage" used to parse as "{...}".
+  const std::string text("{\"a\":1}\0garbage", 15);
+  nlohmann::json j;
+  const JsonParseError e = parse_json(reinterpret_cast<const uint8_t*>(text.data()), text.size(), j);
+  CHECK(e.failed);
+  CHECK(e.position == 7);
+  CHECK(j.is_null());
+}
+
+TEST_CASE("fuzz: images response with a NUL after the document is invalid JSON on both paths", "[fuzz][images]") {
+  const std::string text("{\"data\":[{\"b64_json\":\"QUJD\"}]}\0{\"x\":", 36);
+  auto buf = bytes(text);
+  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
+  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
+  CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
+  CHECK(fast.error.position == 30);
+  CHECK(fast.images.empty());
+}
+
+TEST_CASE("fuzz: the first crash input (a literal, a NUL, then broken JSON) agrees on both paths", "[fuzz][images]") {
+  // crash-139a8dfae63fe13dbe33e2826d4ca0eaae572b5c: the reference saw `true` (unexpected_shape), the fast path
+  // saw the invalid UTF-8 after the NUL (invalid_json).
+  const std::string text("true\0{\"da4_json\":VQUJD\\u00e9REVG\"}].}\xb1", 38);
+  auto buf = bytes(text);
+  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
+  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
+  CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
+}
+
+TEST_CASE("fuzz: a chat stream event with a NUL after its JSON is invalid", "[fuzz][chat]") {
+  const std::string text("data: {\"choices\":[]}\0junk\n\ndata: [DONE]\n\n", 41);
+  ChatStream cs;
+  std::vector<ChatStreamEvent> out;
+  cs.feed(reinterpret_cast<const uint8_t*>(text.data()), text.size(), out);
+  cs.finish(out);
+  REQUIRE(!out.empty());
+  CHECK(out.back().type == ChatStreamEvent::Type::invalid);
+  CHECK(out.back().reason == "invalid_json");
+}
+
+TEST_CASE("parse_json messages never echo the response bytes", "[fuzz][json]") {
+  // A proxy that reflects the Authorization header into a malformed body must not get the key into an error
+  // message: nlohmann's "; last read: '...'" excerpt is dropped (and its "[json.exception...]" tag).
+  const std::string secret = "sk-SECRET-0123456789";
+  for (const std::string text : {"{\"echo\":\"Bearer " + secret + "\x01\"}", "{\"echo\": Bearer " + secret + "}",
+                                 "[\"" + secret + "\", " + secret + "]", "{\"a\":\"" + secret}) {
+    nlohmann::json j;
+    const JsonParseError e = parse_json(reinterpret_cast<const uint8_t*>(text.data()), text.size(), j);
+    REQUIRE(e.failed);
+    CHECK(e.message.find("sk-SECRET") == std::string::npos);
+    CHECK(e.message.find("last read") == std::string::npos);
+    CHECK(e.message.find("[json.exception") == std::string::npos);
+    CHECK(e.message.find("parse error at line 1") != std::string::npos);
+  }
+  nlohmann::json j;
+  const std::string cut = "{\"a\":";
+  const JsonParseError e = parse_json(reinterpret_cast<const uint8_t*>(cut.data()), cut.size(), j);
+  CHECK(e.message.find("unexpected end of input") != std::string::npos);
+  CHECK(e.message.find("expected '[', '{', or a literal") != std::string::npos);
+}
+
+// ---- open findings: these document bugs that are NOT fixed yet. [!shouldfail] keeps the suite green while
+// the bug exists; when a fix lands, Catch2 reports the case as failed: drop the tag then.
+
+TEST_CASE("open: ChatStream positions of invalid events depend on how the bytes were chunked",
+          "[fuzz][chat][!shouldfail]") {
+  // invalid_json / bad_data_url / truncated / no_done events report parser_.bytes_fed(), the bytes fed so far
+  // INCLUDING the rest of the chunk being parsed, not the offset where the problem was seen. Found by the
+  // fuzz_sse harness (which compares only bad_base64 positions for that reason).
+  const std::string text = "data: {not json}\n\ndata: [DONE]\n\n";
+  auto run = [&](size_t split) {
+    ChatStream cs;
+    std::vector<ChatStreamEvent> out;
+    cs.feed(reinterpret_cast<const uint8_t*>(text.data()), split, out);
+    cs.feed(reinterpret_cast<const uint8_t*>(text.data()) + split, text.size() - split, out);
+    cs.finish(out);
+    REQUIRE(!out.empty());
+    REQUIRE(out.back().type == ChatStreamEvent::Type::invalid);
+    return out.back().position;
+  };
+  CHECK(run(text.size()) == run(18));  // 32 (whole) vs 18 (split just after the blank line)
+}
+
+TEST_CASE("open: a data URL parameter without '=' (\"data:image/svg+xml;utf8,...\") is rejected",
+          "[fuzz][data_url][!shouldfail]") {
+  // RFC 2397 wants attribute=value, but browsers (WHATWG MIME type parsing) skip a parameter without '=',
+  // and data_url.cpp says it follows the WHATWG leniencies. Today: bad_media_type, so a streamed chat image
+  // "data:image/svg+xml;utf8,<svg ...>" ends the stream with InvalidResponseError(bad_data_url) while
+  // chat.completions.create() hands the same URL back undecoded.
+  const std::string url = "data:image/svg+xml;utf8,<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+  std::vector<uint8_t> payload;
+  const DataUrlResult r = decode_data_url(reinterpret_cast<const uint8_t*>(url.data()), url.size(), payload);
+  CHECK(r.ok());
+  CHECK(r.url.media_type == "image/svg+xml");
+}

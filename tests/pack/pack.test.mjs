@@ -1,0 +1,133 @@
+// The published package as a user gets it: `npm pack` the package folder, install the tarball into a fresh
+// project, then (a) use it from node 20, (b) bundle it with Vite and run the bundle in Chromium, (c) type-check
+// a strict TypeScript example against its types. Nothing here reaches into the repo's sources.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { start } from '../../scripts/mock-gateway.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = (name) => path.join(root, 'node_modules/.bin', name);
+let work;
+let project;
+let tarball;
+let gw;
+
+before(async () => {
+  gw = await start({ port: 0 });
+  work = mkdtempSync(path.join(tmpdir(), 'imagegate-pack-'));
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work, path.join(root, 'wasm')], { encoding: 'utf8' });
+  tarball = path.join(work, JSON.parse(out)[0].filename);
+  project = path.join(work, 'app');
+  mkdirSync(project);
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: project, stdio: 'pipe' });
+});
+after(async () => {
+  await gw?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball holds the package and nothing else', () => {
+  const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  for (const f of ['package/package.json', 'package/js/index.mjs', 'package/js/manual.mjs', 'package/types/index.d.ts',
+    'package/dist/imagegate_wasm.mjs', 'package/dist/imagegate_wasm.wasm', 'package/bin/imagegate.mjs']) {
+    assert.ok(list.includes(f), `${f} is packed`);
+  }
+  assert.ok(list.every((f) => /^package\/(js|types|bin|dist)\/|^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)), list.join('\n'));
+});
+
+test('(a) node 20: import by name, generate against the gateway, decode, CLI on PATH', async () => {
+  writeFileSync(path.join(project, 'a.mjs'), `
+    import { createClient, decodeBase64, version } from 'imagegate';
+    const client = await createClient({ apiKey: 'sk-pack', baseURL: process.argv[2] });
+    const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'pack test', size: '32x24', n: 2 });
+    console.log(JSON.stringify({ version, n: res.images.length, w: res.images[0].width, h: res.images[1].height,
+      mime: res.images[0].mimeType, foo: new TextDecoder().decode(decodeBase64('Zm9v')) }));
+  `);
+  // Asynchronously: the mock gateway lives in this process and must keep answering.
+  const { stdout } = await promisify(execFile)(process.execPath, ['a.mjs', gw.url], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+  const out = JSON.parse(stdout);
+  assert.deepEqual(out, { version: '0.1.0', n: 2, w: 32, h: 24, mime: 'image/png', foo: 'foo' });
+  const help = execFileSync(path.join(project, 'node_modules/.bin/imagegate'), ['--help'], { encoding: 'utf8' });
+  assert.match(help, /Usage: imagegate/);
+});
+
+test('(b) Vite: bundle an app that imports it, serve the build, run it in Chromium', async () => {
+  const app = path.join(project, 'web');
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'index.html'), '<!doctype html><title>pack</title><script type="module" src="./main.js"></script>');
+  writeFileSync(path.join(app, 'main.js'), `
+    import { createClient, decodeBase64, sniffImage } from 'imagegate';
+    const gw = new URLSearchParams(location.search).get('gw');
+    try {
+      const client = await createClient({ apiKey: 'sk-pack', baseURL: gw });
+      const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'vite', size: '40x30' });
+      const img = res.images[0];
+      const bitmap = await createImageBitmap(new Blob([img.bytes], { type: img.mimeType }));
+      document.title = 'ok ' + [img.width, img.height, bitmap.width, sniffImage(img.bytes).format, decodeBase64('Zm9v').length].join(' ');
+    } catch (e) { document.title = 'error ' + e.message; }
+  `);
+  execFileSync(process.execPath, [bin('vite'), 'build', '--logLevel', 'error', app], { cwd: project, stdio: 'pipe' });
+  const dist = path.join(app, 'dist');
+  assert.ok(existsSync(path.join(dist, 'index.html')));
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const file = path.join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(dist) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    const p = file.endsWith('/') ? path.join(file, 'index.html') : file;
+    res.writeHead(200, { 'content-type': types[path.extname(p)] ?? 'application/octet-stream' }).end(readFileSync(p));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?gw=${encodeURIComponent(gw.url)}`);
+    await page.waitForFunction(() => /^(ok|error)/.test(document.title), null, { timeout: 20_000 });
+    assert.equal(await page.title(), 'ok 40 30 40 png 3');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
+  const tsconfig = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler',
+    '--lib', 'es2022,dom'];
+  writeFileSync(path.join(project, 'example.ts'), `
+    import { createClient, decodeBase64, parseDataUrl, APIError, RateLimitError, type ImageInfo } from 'imagegate';
+    import { init } from 'imagegate/manual';
+    async function main(key: string): Promise<number> {
+      await init({ wasmURL: '/assets/imagegate_wasm.wasm' });
+      const client = await createClient({ apiKey: key, maxRetries: 1, timeout: 30_000 });
+      const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x', n: 2, size: '1024x1024' });
+      const first: Uint8Array = res.images[0].bytes!;
+      const info: ImageInfo = { format: 'png', mimeType: 'image/png', width: res.images[0].width, height: res.images[0].height };
+      for await (const ev of client.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })) {
+        if (ev.type === 'image' && ev.bytes) console.log(ev.bytes.length, ev.mimeType);
+        if (ev.type === 'text') console.log(ev.delta);
+      }
+      try { await client.models.list({ imageCapable: true }); } catch (e) {
+        if (e instanceof RateLimitError) console.log(e.status, e.headers);
+        else if (e instanceof APIError) console.log(e.requestId);
+      }
+      return first.length + info.width + decodeBase64('Zm9v').length + parseDataUrl('data:,x').bytes.length;
+    }
+    void main;
+  `);
+  execFileSync(process.execPath, [bin('tsc'), ...tsconfig, 'example.ts'], { cwd: project, stdio: 'pipe' });
+  writeFileSync(path.join(project, 'misuse.ts'), `
+    import { createClient } from 'imagegate';
+    const c = await createClient({ apiKey: 42 });
+    export {};
+  `);
+  assert.throws(() => execFileSync(process.execPath, [bin('tsc'), ...tsconfig, 'misuse.ts'], { cwd: project, stdio: 'pipe' }),
+    (e) => /apiKey|number/.test(String(e.stdout)));
+});

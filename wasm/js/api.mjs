@@ -1,0 +1,12 @@
+// The public API shared by both entries (index.mjs loads the core on import; manual.mjs leaves it to init()).
+export { version } from './core.mjs';
+
+export { createClient, parseImagesResponse, DEFAULT_BASE_URL } from './client.mjs';
+export { imagePart, ChatCompletionStream } from './chat.mjs';
+export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
+export {
+  ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
+  PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError,
+  InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
+} from './errors.mjs';
+

@@ -1,0 +1,213 @@
+// DOM helpers of the page: messages for errors, formatting, result cards, history entries, object URLs, copy.
+// No network and no gateway knowledge here: app.mjs calls the package and hands results to these functions.
+
+/** Formats a byte count for people. */
+export function formatBytes(n) {
+  if (!Number.isFinite(n)) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MB`;
+}
+
+export function formatDuration(ms) {
+  if (!Number.isFinite(ms)) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Usage as "input 12 · output 1056 tokens": only the numeric top-level fields, whatever the provider calls them. */
+export function formatUsage(usage) {
+  if (!usage || typeof usage !== 'object') return '';
+  const parts = Object.entries(usage)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${k.replace(/_tokens$/, '').replace(/_/g, ' ')} ${v}`);
+  return parts.length ? `${parts.join(' · ')} tokens` : '';
+}
+
+/** The wait a 429 asked for, in words, from retry-after-ms / retry-after (seconds or an HTTP date). */
+function retryWait(headers = {}) {
+  const ms = Number(headers['retry-after-ms']);
+  if (headers['retry-after-ms'] && Number.isFinite(ms)) return formatDuration(ms);
+  const ra = headers['retry-after'];
+  if (!ra) return null;
+  if (/^\d+(\.\d+)?$/.test(ra)) return `${Number(ra)} s`;
+  const date = Date.parse(ra);
+  return Number.isFinite(date) ? formatDuration(Math.max(0, date - Date.now())) : null;
+}
+
+/**
+ * Turns any error into { kind, title, detail } for people. `api` is the package's namespace (error classes).
+ * The messages of the package's errors never contain the key (it redacts what servers echo back).
+ */
+export function describeError(err, api, { baseURL = '', timeoutMs } = {}) {
+  const detail = [err?.message ?? String(err)];
+  if (err?.requestId) detail.push(`request ${err.requestId}`);
+  const d = detail.join(' — ');
+  if (err instanceof api.APIUserAbortError) return { kind: 'cancelled', title: 'Cancelled.', detail: '' };
+  if (err instanceof api.APIConnectionTimeoutError) {
+    return { kind: 'timeout', title: `Timed out: no answer within ${formatDuration(timeoutMs)}. Try again, or raise the timeout under Advanced.`, detail: d };
+  }
+  if (err instanceof api.APIConnectionError) {
+    return { kind: 'network', title: `Network error: the gateway at ${baseURL} could not be reached (offline, wrong URL, or blocked by CORS — the /v1 proxy avoids CORS).`, detail: d };
+  }
+  if (err instanceof api.AuthenticationError) {
+    return { kind: 'auth', title: 'The gateway rejected the key (401). Paste a valid AI Gateway key above.', detail: d };
+  }
+  if (err instanceof api.PermissionDeniedError) {
+    return { kind: 'permission', title: 'The key may not use this model (403): a team rule or missing credits.', detail: d };
+  }
+  if (err instanceof api.NotFoundError) {
+    const modelId = err.param?.modelId;
+    if (modelId || err.type === 'model_not_found') {
+      return { kind: 'unknown-model', title: `Unknown model${modelId ? ` “${modelId}”` : ''}: the gateway does not offer it. Reload the model list and pick another.`, detail: d };
+    }
+    return { kind: 'not-found', title: `Not found (404): check the base URL (${baseURL}).`, detail: d };
+  }
+  if (err instanceof api.RateLimitError) {
+    const wait = retryWait(err.headers);
+    return { kind: 'rate-limit', title: `Rate limited (429): ${wait ? `wait ${wait}, then try again.` : 'wait a moment, then try again.'}`, detail: d };
+  }
+  if (err instanceof api.InvalidResponseError) {
+    return { kind: 'invalid-response', title: 'The gateway answered, but the answer is not valid (truncated or corrupt). Try again.', detail: d };
+  }
+  if (err instanceof api.ValidationError) return { kind: 'validation', title: `Check the form: ${err.message}`, detail: '' };
+  if (err instanceof api.BadRequestError || err instanceof api.UnprocessableEntityError) {
+    return { kind: 'bad-request', title: 'The gateway refused the request: check the model and its options.', detail: d };
+  }
+  if (err instanceof api.APIError && err.code === 'gateway_unreachable') {
+    return { kind: 'network', title: 'Network error: the local proxy could not reach the gateway.', detail: d };
+  }
+  // A mid-stream error event has no HTTP status, so the package reports a plain APIError: use its type.
+  if (err instanceof api.InternalServerError || err?.type === 'internal_server_error') {
+    return { kind: 'server', title: 'The gateway or the model provider failed. Try again in a moment.', detail: d };
+  }
+  if (err instanceof api.APIError) return { kind: 'api', title: 'The gateway returned an error.', detail: d };
+  return { kind: 'unknown', title: 'Something went wrong.', detail: d };
+}
+
+/** Object URLs for Blobs, revoked together when their owner (the gallery, the history list) re-renders. */
+export class ObjectURLs {
+  #urls = [];
+  make(blob) {
+    const url = URL.createObjectURL(blob);
+    this.#urls.push(url);
+    return url;
+  }
+  revokeAll() {
+    for (const url of this.#urls.splice(0)) URL.revokeObjectURL(url);
+  }
+}
+
+/** Only raster formats the sniffer recognised are rendered (never SVG or HTML from a server). */
+export const RENDERABLE = new Set(['png', 'jpeg', 'webp', 'gif', 'avif']);
+
+const EXT = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', avif: 'avif' };
+
+/** document.createElement with attributes (text, class, data-*, aria-*, properties) and children. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else if (k in node) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c != null));
+  return node;
+}
+
+/** A placeholder card that shows how much of an image has arrived. Returns { node, update(bytes) }. */
+export function progressCard(index) {
+  const label = el('span', { text: 'Waiting for the image…' });
+  const bar = el('progress', { 'aria-label': `Image ${index + 1} progress` });  // indeterminate: size unknown
+  const node = el('figure', { class: 'card pending', 'data-testid': 'image-progress', 'aria-busy': 'true' },
+    el('div', { class: 'placeholder' }, el('div', { class: 'spinner', 'aria-hidden': 'true' }), label, bar));
+  return {
+    node,
+    update(bytes) { label.textContent = `Receiving image ${index + 1}… ${formatBytes(bytes)}`; node.dataset.received = String(bytes); },
+  };
+}
+
+/**
+ * A result card: the image, its facts (model, time, size, bytes, usage) and actions (download, copy, open).
+ * `image` is a stored image ({ blob, mimeType, format, width, height, size, url }).
+ */
+export function imageCard(image, { model, durationMs, usage, index, urls, onOpen, onCopy, name }) {
+  const facts = [model, image.width && image.height ? `${image.width}×${image.height}` : null,
+    image.format !== 'unknown' ? image.format.toUpperCase() : null, formatBytes(image.size), formatDuration(durationMs)]
+    .filter(Boolean);
+  const caption = el('figcaption', {},
+    el('span', { class: 'facts', 'data-testid': 'image-facts', text: facts.join(' · ') }),
+    usage ? el('span', { class: 'usage', 'data-testid': 'image-usage', text: formatUsage(usage) }) : null);
+  const card = el('figure', { class: 'card', 'data-testid': 'result-card' });
+
+  if (!image.blob) {
+    // The server answered with a URL only: reported, never fetched (and the CSP would not let it load).
+    card.append(el('div', { class: 'placeholder' }, el('span', { text: 'The gateway sent a URL instead of image bytes:' }),
+      el('code', { class: 'url', text: image.url ?? '(none)' })), caption);
+    return card;
+  }
+  const url = urls.make(image.blob);
+  const alt = `Image ${index + 1} from ${model}`;
+  let visual;
+  if (RENDERABLE.has(image.format)) {
+    // Clicking the picture opens it too; the Open button is the keyboard route.
+    visual = el('img', { src: url, alt, width: image.width || undefined, height: image.height || undefined, 'data-testid': 'result-image', decoding: 'async' });
+    visual.addEventListener('click', () => onOpen(url, alt, image));
+  } else {
+    visual = el('div', { class: 'placeholder', text: 'Unrecognised image bytes (not shown); download them to inspect.' });
+  }
+  const fileName = `${name}-${index + 1}.${EXT[image.format] ?? 'bin'}`;
+  const actions = el('div', { class: 'card-actions' },
+    el('a', { href: url, download: fileName, class: 'button small', 'data-testid': 'download', text: 'Download' }),
+    RENDERABLE.has(image.format) ? el('button', { type: 'button', class: 'small', 'data-testid': 'copy', text: 'Copy' }) : null,
+    RENDERABLE.has(image.format) ? el('button', { type: 'button', class: 'small', 'data-testid': 'open', text: 'Open' }) : null);
+  actions.querySelector('[data-testid="copy"]')?.addEventListener('click', () => onCopy(image));
+  actions.querySelector('[data-testid="open"]')?.addEventListener('click', () => onOpen(url, alt, image));
+  card.append(visual, caption, actions);
+  return card;
+}
+
+/** "model · 2 images · 1.2 s · input 6 · output 2112 tokens" */
+export function runSummary(record) {
+  const n = record.images.length;
+  return [record.model, `${n} image${n === 1 ? '' : 's'}`, formatDuration(record.durationMs), formatUsage(record.usage)]
+    .filter(Boolean).join(' · ');
+}
+
+const STATUS_LABEL = { running: 'interrupted', cancelled: 'cancelled', error: 'failed' };
+
+/** One entry of the history list: thumbnails, prompt, facts, and Show / Delete buttons. */
+export function historyItem(record, { urls, onShow, onDelete }) {
+  const when = new Date(record.createdAt);
+  const short = record.prompt.length > 60 ? `${record.prompt.slice(0, 57)}…` : record.prompt;
+  const thumbs = record.images.filter((img) => img.blob && RENDERABLE.has(img.format)).slice(0, 4)
+    .map((img, i) => el('img', { src: urls.make(img.blob), alt: `Image ${i + 1} of “${short}”`, width: 64, height: 64, loading: 'lazy' }));
+  const show = el('button', { type: 'button', class: 'small', text: 'Show', 'aria-label': `Show “${short}”` });
+  const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'data-testid': 'history-delete', 'aria-label': `Delete “${short}”` });
+  show.addEventListener('click', () => onShow(record));
+  del.addEventListener('click', () => onDelete(record, del));
+  return el('li', { class: 'history-item', 'data-testid': 'history-item', 'data-id': record.id, 'data-status': record.status },
+    el('div', { class: 'thumbs' }, ...thumbs, record.input ? el('span', { class: 'badge', text: 'edit' }) : null),
+    el('div', { class: 'history-text' },
+      el('p', { class: 'prompt', text: record.prompt }),
+      el('p', { class: 'meta' },
+        el('time', { dateTime: when.toISOString(), text: when.toLocaleString() }),
+        ` · ${runSummary(record)}`,
+        STATUS_LABEL[record.status] ? el('span', { class: `badge ${record.status}`, text: STATUS_LABEL[record.status] }) : null)),
+    el('div', { class: 'history-actions' }, show, del));
+}
+
+/** Copies an image to the clipboard. Browsers accept only PNG there, so other formats are converted first. */
+export async function copyImage(image) {
+  let blob = image.blob;
+  if (image.mimeType !== 'image/png') {
+    const bitmap = await createImageBitmap(blob);
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext('2d').drawImage(bitmap, 0, 0);
+    bitmap.close();
+    blob = await canvas.convertToBlob({ type: 'image/png' });
+  }
+  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+}
