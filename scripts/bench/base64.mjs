@@ -6,7 +6,7 @@
 //
 // Cases (each checked once for correct output before timing):
 //   wasm.bytes / wasm.string   decodeBase64(input) → new Uint8Array (public API: copy in, kernel, copy out)
-//   wasm.into                  decodeBase64Into(bytes, preallocated target) (public API)
+//   wasm.into / .into.string   decodeBase64Into(bytes | string, preallocated target) (public API)
 //   wasm.kernel                wasm.decodeBase64Into(ptr, len, out, cap, …) on a heap block filled once:
 //                              the C++ kernel + one embind call, no copies
 //   cost.*                     the pieces the public API adds: HEAPU8.set (bytes in), TextEncoder.encodeInto
@@ -44,6 +44,7 @@ function casesFor(size) {
   add('wasm.bytes', 'imagegate decodeBase64(Uint8Array)', () => decodeBase64(b64), (o) => o);
   add('wasm.string', 'imagegate decodeBase64(string)', () => decodeBase64(str), (o) => o);
   add('wasm.into', 'imagegate decodeBase64Into(bytes, target)', () => decodeBase64Into(b64, target), () => target);
+  add('wasm.into.string', 'imagegate decodeBase64Into(string, target)', () => decodeBase64Into(str, target), () => target);
 
   // The raw kernel: input copied into the heap once; every call decodes heap → heap.
   const inPtr = wasm._malloc(size);

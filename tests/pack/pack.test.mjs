@@ -41,6 +41,7 @@ test('the tarball holds the package and nothing else', () => {
     'package/dist/imagegate_wasm.mjs', 'package/dist/imagegate_wasm.wasm', 'package/bin/imagegate.mjs']) {
     assert.ok(list.includes(f), `${f} is packed`);
   }
+  for (const f of ['package/README.md', 'package/LICENSE', 'package/CHANGELOG.md']) assert.ok(list.includes(f), `${f} is packed`);
   assert.ok(list.every((f) => /^package\/(js|types|bin|dist)\/|^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)), list.join('\n'));
 });
 
