@@ -42,7 +42,7 @@ log "load average before: $load_before"
 
 # Native kernel bench: its own build dir (never build/native or build/wasm, which belong to the build script).
 native_bin=build/bench/imagegate_bench_native
-if ! { cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+if ! { { [[ -f build/bench/CMakeCache.txt ]] || cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null; } &&
        cmake --build build/bench --target imagegate_bench_native -j2 >/dev/null; }; then
   log "native build failed: the report will have no native figures"
   native_bin=""
@@ -58,7 +58,7 @@ for ((r = 1; r <= repeat; r++)); do
     "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}" >"$d/$b.json"
   done
   log "run $r/$repeat: chromium"
-  node scripts/bench/browser.mjs --json "${q[@]}" >"$d/browser.json" 2> >(sed 's/^/  chromium: /' >&2)
+  node scripts/bench/browser.mjs --json "${q[@]}" >"$d/browser.json" 2> >(sed -u 's/^/  chromium: /' >&2)
 done
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -67,7 +67,7 @@ export async function runBrowser({ quick = false, only = null, log = () => {}, r
     await context.close();
     if (want('cold')) {
       log('chromium: cold start');
-      out.results.cold = await coldStart(browser, server.url, quick ? 2 : 9);
+      out.results.cold = await coldStart(browser, server.url, quick ? 1 : 9);
     }
   } finally {
     await browser.close();

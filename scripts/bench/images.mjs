@@ -58,12 +58,12 @@ function parseCases(size) {
   return cases;
 }
 
-async function e2eCasesNode(baseFor, size) {
+async function e2eCasesNode(baseFor, size, quick) {
   const { default: OpenAI } = await import('openai');
-  const { images } = imagesResponse(size);
+  const { images, body } = imagesResponse(size);
   const baseURL = baseFor(size);
   const cases = [];
-  const add = (key, name, fn) => cases.push({ key, name, fn, bytes: imagesResponse(size).body.length });
+  const add = (key, name, fn) => cases.push({ key, name, fn, bytes: body.length });
   const notes = [];
   // The default transport is emscripten_fetch, which needs an XMLHttpRequest in node.
   if (typeof globalThis.XMLHttpRequest === 'undefined') {
@@ -85,8 +85,10 @@ async function e2eCasesNode(baseFor, size) {
   const bufs = (doc) => doc.data.map((d) => { const b = Buffer.from(d.b64_json, 'base64'); return new Uint8Array(b.buffer, b.byteOffset, b.length); });
   add('e2e.openai', 'openai SDK images.generate + Buffer.from', async () => bufs(await oa.images.generate(PARAMS)));
   const post = () => fetch(`${baseURL}/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(PARAMS) });
-  add('e2e.fetch', 'fetch + res.json() + Buffer.from', async () => bufs(await (await post()).json()));
-  add('e2e.floor', 'fetch + arrayBuffer() (transport floor)', async () => (await post()).arrayBuffer());
+  if (!quick) {
+    add('e2e.fetch', 'fetch + res.json() + Buffer.from', async () => bufs(await (await post()).json()));
+    add('e2e.floor', 'fetch + arrayBuffer() (transport floor)', async () => (await post()).arrayBuffer());
+  }
   for (const c of cases) { const out = await c.fn(); if (c.key !== 'e2e.floor') check(out, images, c.name); }
   return { cases, notes };
 }
@@ -137,7 +139,7 @@ async function heapProbesNode(quick) {
   const self = fileURLToPath(import.meta.url);
   const res = [];
   for (const route of ['parse', 'e2e']) {
-    const stdout = execFileSync(process.execPath, ['--expose-gc', self, '--heap-probe', route],
+    const stdout = execFileSync(process.execPath, ['--expose-gc', self, '--heap-probe', route, ...(quick ? ['--quick'] : [])],
       { encoding: 'utf8', maxBuffer: 1 << 20 });
     res.push(...JSON.parse(stdout));
   }
@@ -153,11 +155,11 @@ async function startServerNode(sizes) {
 
 export async function run(opts = {}) {
   const quick = !!opts.quick;
-  const sizes = opts.sizes ?? (quick ? [16 * MiB] : SIZES);
-  // Chromium's end to end is informational (no target) and slow here: skipped by --quick.
-  const e2eSizes = opts.e2eSizes ?? (quick ? (isNode ? [16 * MiB] : []) : [1 * MiB, 16 * MiB]);
+  // --quick: 4 MiB responses only. Chromium's end to end is informational (no target) and slow: not in --quick.
+  const sizes = opts.sizes ?? (quick ? [4 * MiB] : SIZES);
+  const e2eSizes = opts.e2eSizes ?? (quick ? (isNode ? [4 * MiB] : []) : isNode ? [1 * MiB, 16 * MiB] : [16 * MiB]);
   const runOpts = quick ? { rounds: 1, samples: 3, sampleMs: 5, warmup: 1, maxMs: 1500 }
-    : { rounds: opts.rounds ?? 3, samples: 9, sampleMs: 20, warmup: 2, maxMs: 4000 };
+    : { rounds: opts.rounds ?? 3, samples: 9, sampleMs: 10, warmup: 2, maxMs: 2500 };
   const log = opts.log ?? (() => {});
   const results = [];
   const notes = [];
@@ -180,9 +182,9 @@ export async function run(opts = {}) {
     if (baseFor) {
       for (const size of e2eSizes) {
         log(`images end to end ${sizeName(size)}`);
-        const { cases, notes: n } = isNode ? await e2eCasesNode(baseFor, size) : await e2eCasesBrowser(baseFor, size);
+        const { cases, notes: n } = isNode ? await e2eCasesNode(baseFor, size, quick) : await e2eCasesBrowser(baseFor, size);
         notes.push(...n);
-        const e2eOpts = { ...runOpts, samples: quick ? 3 : 9, maxMs: quick ? 2000 : 5000 };
+        const e2eOpts = { ...runOpts, samples: quick ? 3 : 9, maxMs: quick ? 2000 : isNode ? 4000 : 3000, rounds: quick ? 1 : isNode ? runOpts.rounds : 2 };
         const measured = await runCases(cases, { ...e2eOpts, log });
         measured.forEach((m, i) => results.push({ group: 'e2e', size, key: cases[i].key, ...m }));
       }
@@ -229,7 +231,7 @@ if (await isMain(import.meta.url)) {
       server = await startServerNode(SIZES);
       baseFor = (s) => `${server.url}/s/${s}/v1`;
     }
-    const r = await heapProbeRun(o.heapProbe, SIZES, baseFor);
+    const r = await heapProbeRun(o.heapProbe, o.quick ? [1 * MiB, 16 * MiB] : SIZES, baseFor);
     if (server) await server.close();
     console.log(JSON.stringify(r));
   } else {

@@ -71,7 +71,8 @@ const yieldToLoop = () => new Promise((r) => setTimeout(r, 0));
  * Options: rounds, samples (per round), sampleMs (target length of one sample), warmup (calls), maxMs (per case
  * per round: stop taking samples after this long, keeping at least 3).
  */
-export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20, warmup = 3, maxMs = 4000, maxGarbage = 64 * MiB, log } = {}) {
+export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20, warmup = 3, maxMs = 4000, maxGarbage = 64 * MiB,
+  gcEachSampleBytes = 256 * 1024, log } = {}) {
   const state = [];
   for (const c of cases) {
     gc();
@@ -97,8 +98,11 @@ export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20,
       await yieldToLoop();
       const xs = [];
       const start = now();
+      const bigGarbage = (s.c.alloc ?? s.c.bytes ?? 0) * s.iters >= gcEachSampleBytes;
       for (let k = 0; k < samples; k++) {
-        gc();  // a full GC between samples (outside the timed region) when exposed: same for every case
+        // A full GC between samples (outside the timed region, when exposed) for cases that make big garbage:
+        // otherwise one sample pays for the previous ones' buffers.
+        if (bigGarbage || s.c.async) gc();
         let t0, t1;
         if (s.c.selfTimed) {
           // fn measures itself and resolves with the milliseconds of the interval it is about.
@@ -256,8 +260,14 @@ export function sameBytes(a, b) {
   return true;
 }
 
-/** Base64 size (chars) of the images whose base64 makes a response of about `total` bytes, split in `count`. */
+/** An images response of about `totalBytes` bytes with `count` PNG-ish images: { body, images } (memoised). */
+const responseCache = new Map();
 export function imagesResponse(totalBytes, count = 2) {
+  const key = `${totalBytes}/${count}`;
+  if (!responseCache.has(key)) responseCache.set(key, buildImagesResponse(totalBytes, count));
+  return responseCache.get(key);
+}
+function buildImagesResponse(totalBytes, count) {
   const per = Math.floor((totalBytes - 200) / count / 4) * 3;  // decoded bytes per image
   const images = [];
   const parts = [utf8('{"created":1732600000,"data":[')];
@@ -283,13 +293,25 @@ export function environment() {
 /**
  * Heap probe: runs fn() while sampling the wasm heap (malloc'ed bytes) whenever a Uint8Array is sliced — the
  * core copies each decoded image out with `.slice()` at the moment the input block, the parse state and the
- * decoded bytes are all alive, which is the peak of a parse. Returns { before, peak, after, total, samples }.
+ * decoded bytes are all alive, which is the peak of a parse — and after each call of the `sampleAfter` functions.
+ * Transient peaks inside one call (e.g. a vector reallocating) are not seen. Returns { before, peak, after, total, samples }.
  */
-export async function heapProbe(wasm, fn) {
+export async function heapProbe(wasm, fn, { sampleAfter = [] } = {}) {
   const before = wasm.heapStats();
   let peak = before.used, samples = 0;
   const orig = Uint8Array.prototype.slice;
   let inside = false;
+  // Also sample after each call of the named module functions (e.g. chatStreamFeed: the decoded-bytes vector).
+  const wrapped = sampleAfter.filter((n) => typeof wasm[n] === 'function').map((n) => [n, wasm[n]]);
+  for (const [n, f] of wrapped) {
+    wasm[n] = (...a) => {
+      const r = f(...a);
+      const h = wasm.heapStats();
+      if (h.used > peak) peak = h.used;
+      samples++;
+      return r;
+    };
+  }
   Uint8Array.prototype.slice = function (...args) {
     if (!inside) {
       inside = true;
@@ -308,6 +330,7 @@ export async function heapProbe(wasm, fn) {
     result = await fn();
   } finally {
     Uint8Array.prototype.slice = orig;
+    for (const [n, f] of wrapped) wasm[n] = f;
   }
   const after = wasm.heapStats();
   return { before: before.used, peak: Math.max(peak, after.used), after: after.used, total: after.total,

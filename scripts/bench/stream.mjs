@@ -182,7 +182,7 @@ export async function run(opts = {}) {
   const latencySizes = opts.latencySizes ?? (quick ? [8 * MiB] : LATENCY_SIZES);
   const throughputSizes = opts.throughputSizes ?? (quick ? [1 * KiB, 1 * MiB] : THROUGHPUT_SIZES);
   const runOpts = quick ? { rounds: 1, samples: 5, warmup: 1, maxMs: 1500 }
-    : { rounds: opts.rounds ?? 3, samples: 15, warmup: 2, maxMs: 4000 };
+    : { rounds: opts.rounds ?? 3, samples: 11, warmup: 2, maxMs: 2500 };
   const log = opts.log ?? (() => {});
   const results = [
     ...await measure(latencySizes, 'latency', runOpts, log, 'latency'),
@@ -192,7 +192,7 @@ export async function run(opts = {}) {
   gc();
   const probeSize = latencySizes[latencySizes.length - 1];
   const fx = sseFixture(probeSize);
-  const hp = await heapProbe(core.wasm, () => viaApi(fx));
+  const hp = await heapProbe(core.wasm, () => viaApi(fx), { sampleAfter: ['chatStreamFeed', 'chatStreamFinish'] });
   const heap = { size: probeSize, eventBytes: fx.eventBytes, peakBytes: hp.peak - hp.before, retainedBytes: hp.after - hp.before,
     linearMemory: hp.bufferByteLength, decodedBytes: fx.image.length };
   return { bench: 'stream', env: environment(), quick, chunkBytes: CHUNK, latencySizes, throughputSizes, results, heap };
