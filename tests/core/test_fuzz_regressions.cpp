@@ -80,6 +80,24 @@ TEST_CASE("parse_json messages never echo the response bytes", "[fuzz][json]") {
   CHECK(e.message.find("expected '[', '{', or a literal") != std::string::npos);
 }
 
+TEST_CASE("fuzz: a data URL with an empty payload in data[].url (slow path)", "[fuzz][images]") {
+  // crash-a34d53377a1d48bebc04294c4a4268be37641f9b (UBSan): the slow path copied the decoded payload back with
+  // memcpy(buf + at, bytes.data(), 0), and an empty vector's data() is null: undefined behaviour.
+  for (const std::string text : {std::string("{\"keated\":1,\"data\":[{\"url\":\"data:s/uAqs4,\"}]}"),
+                                 std::string("{\"data\":[{\"url\":\"data:,\"},{\"url\":\"data:text/plain;charset=x,\"}]}")}) {
+    auto buf = bytes(text);
+    const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
+    const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    REQUIRE(fast.error.ok());
+    REQUIRE(ref.error.ok());
+    REQUIRE(fast.images.size() == ref.images.size());
+    for (const auto& img : fast.images) {
+      CHECK(img.has_bytes);
+      CHECK(img.length == 0);
+    }
+  }
+}
+
 // ---- open findings: these document bugs that are NOT fixed yet. [!shouldfail] keeps the suite green while
 // the bug exists; when a fix lands, Catch2 reports the case as failed: drop the tag then.
 

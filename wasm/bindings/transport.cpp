@@ -44,6 +44,11 @@ std::unordered_map<uint32_t, std::unique_ptr<Pending>>& pending() {
 }
 uint32_t next_id = 1;
 
+// The largest response body accepted (README "Limits"). Checked on every progress event, so an oversized body is
+// stopped while it downloads: Fetch.js 3.1.6 would otherwise _malloc it whole and, when that fails, copy it to
+// address 0. Settable (internal binding) so tests can exercise the limit without a 512 MiB body.
+double max_response_bytes = 512.0 * 1024 * 1024;
+
 std::string response_headers(emscripten_fetch_t* f) {
   size_t n = emscripten_fetch_get_response_headers_length(f);
   if (n == 0) return {};
@@ -95,6 +100,22 @@ void on_error(emscripten_fetch_t* f) {
   finish(f, result);
 }
 
+void on_progress(emscripten_fetch_t* f) {
+  const double seen = static_cast<double>(f->totalBytes > f->dataOffset ? f->totalBytes : f->dataOffset);
+  if (seen <= max_response_bytes) return;
+  imagegate_fetch_abort(f->id);       // stop the download (3.1.6's Fetch.js reports no callback for an abort)
+  f->__attributes.onerror = nullptr;  // close() must not report it either
+  f->__attributes.onsuccess = nullptr;
+  f->__attributes.onprogress = nullptr;
+  val result = val::object();
+  result.set("ok", false);
+  result.set("networkError", false);
+  result.set("tooLarge", true);
+  result.set("size", seen);
+  result.set("limit", max_response_bytes);
+  finish(f, result);
+}
+
 // Starts a request. `headers` is a flat JS array [name, value, ...]; the body (may be 0/0) is heap memory
 // that JS keeps alive until the callback has run or the request was aborted. Returns the id for
 // abort_request. The callback may run before this returns (a synchronous send failure).
@@ -123,6 +144,7 @@ uint32_t start_request(const std::string& method, const std::string& url, val he
   attr.userData = p.get();
   attr.onsuccess = on_success;
   attr.onerror = on_error;
+  attr.onprogress = on_progress;
   const uint32_t id = p->id;
   pending()[id] = std::move(p);
   emscripten_fetch_t* f = emscripten_fetch(&attr, url.c_str());
@@ -146,6 +168,8 @@ void abort_request(uint32_t id) {
 }
 
 uint32_t pending_count() { return static_cast<uint32_t>(pending().size()); }
+void set_max_response_bytes(double n) { max_response_bytes = n; }
+double get_max_response_bytes() { return max_response_bytes; }
 
 }  // namespace
 
@@ -153,4 +177,6 @@ EMSCRIPTEN_BINDINGS(imagegate_transport) {
   emscripten::function("startRequest", &start_request);
   emscripten::function("abortRequest", &abort_request);
   emscripten::function("pendingRequests", &pending_count);
+  emscripten::function("setMaxResponseBytes", &set_max_response_bytes);
+  emscripten::function("maxResponseBytes", &get_max_response_bytes);
 }

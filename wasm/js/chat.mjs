@@ -6,7 +6,7 @@ import {
   APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError, makeAPIError,
 } from './errors.mjs';
 import { encodeBase64, sniffImage } from './codecs.mjs';
-import { KIND, parseBody } from './transport.mjs';
+import { KIND, parseBody, tooLargeError } from './transport.mjs';
 
 /** The public shape of a decoded image (same fields from the images API and from chat). */
 export function publicImage(img) {
@@ -170,6 +170,8 @@ export class ChatCompletionStream {
           this.#record(out);
           yield out;
         }
+        // One event is held until it is complete: the response limit applies to each event (README "Limits").
+        if (result.pendingBytes > wasm.maxResponseBytes()) throw tooLargeError(result.pendingBytes, wasm.maxResponseBytes());
         if (!done && result.pendingImage) yield { type: 'image-progress', receivedBytes: result.pendingBytes };
         if (done) return;  // finish() always reports done or invalid; this is a safety net
       }

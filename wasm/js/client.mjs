@@ -153,7 +153,7 @@ export class Client {
       try {
         result = this.#fetch ? await sendWithFetch(this.#fetch, req) : await sendWithEmscriptenFetch(req);
       } catch (err) {
-        if (err instanceof APIUserAbortError) throw err;
+        if (err instanceof APIUserAbortError || err instanceof InvalidResponseError) throw err;  // a retry would not help
         failure = err;  // connection error or timeout: retried like openai-node
       }
       if (result?.ok) return result;

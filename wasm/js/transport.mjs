@@ -3,9 +3,17 @@
 //  - an injected fetch (tests, proxies, Workers): its bytes are copied into the heap and parsed the same way.
 // Timeouts and AbortSignals are handled here; retries are the client's business.
 import { wasm } from './core.mjs';
-import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './errors.mjs';
+import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError } from './errors.mjs';
 
 export const KIND = { json: 0, images: 1, chat: 2 };
+
+const MiB = 1024 * 1024;
+/** The error for a body over the core's limit (README "Limits"); `size` may be a declared Content-Length. */
+export function tooLargeError(size, limit) {
+  return new InvalidResponseError(
+    `The response is too large: ${(size / MiB).toFixed(1)} MiB, more than imagegate's limit of ${(limit / MiB).toFixed(0)} MiB`,
+    { reason: 'too_large', position: null });
+}
 
 /** "name: value\r\n" lines → { name: value } with lower-case names (repeated names joined by ", "). */
 export function parseHeaderLines(text) {
@@ -55,7 +63,8 @@ export function sendWithEmscriptenFetch({ method, url, headers, body, kind, sign
       cleanup();
       try {
         result.headers = parseHeaderLines(result.headers || '');
-        if (result.networkError) reject(new APIConnectionError('Connection error: the gateway could not be reached (network, DNS, TLS or CORS failure)'));
+        if (result.tooLarge) reject(tooLargeError(result.size, result.limit));
+        else if (result.networkError) reject(new APIConnectionError('Connection error: the gateway could not be reached (network, DNS, TLS or CORS failure)'));
         else resolve(result);
       } catch (err) {
         reject(err);
@@ -118,10 +127,18 @@ export async function sendWithFetch(fetchImpl, { method, url, headers, body, kin
         : signal?.aborted ? abortError(signal)
           : new APIConnectionError(`Connection error: ${err?.cause?.code ?? err?.message ?? 'fetch failed'}`);
     }
+    const limit = wasm.maxResponseBytes();
+    const declared = Number(response.headers.get('content-length'));
+    if (declared > limit) {
+      response.body?.cancel().catch(() => {});
+      throw tooLargeError(declared, limit);
+    }
     let bytes;
     try {
       bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > limit) throw tooLargeError(bytes.length, limit);
     } catch (err) {
+      if (err instanceof InvalidResponseError) throw err;
       throw timedOut ? new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`)
         : signal?.aborted ? abortError(signal)
           : new APIConnectionError(`Connection error while reading the response: ${err?.cause?.code ?? err?.message}`);

@@ -620,7 +620,8 @@ ImagesResponse parse_images_response(uint8_t* buf, size_t len) {
             return out;
           }
           // The decoded bytes are never longer than the JSON string they came from: store them in its place.
-          std::memcpy(buf + at, bytes.data(), bytes.size());
+          // (An empty payload, "data:x/y,", leaves bytes.data() null: memcpy(dst, nullptr, 0) is undefined.)
+          if (!bytes.empty()) std::memcpy(buf + at, bytes.data(), bytes.size());
           img.has_bytes = true;
           img.offset = at;
           img.length = bytes.size();
