@@ -23,17 +23,6 @@ export function formatUsage(usage) {
   return parts.length ? `${parts.join(' · ')} tokens` : '';
 }
 
-/** The wait a 429 asked for, in words, from retry-after-ms / retry-after (seconds or an HTTP date). */
-function retryWait(headers = {}) {
-  const ms = Number(headers['retry-after-ms']);
-  if (headers['retry-after-ms'] && Number.isFinite(ms)) return formatDuration(ms);
-  const ra = headers['retry-after'];
-  if (!ra) return null;
-  if (/^\d+(\.\d+)?$/.test(ra)) return `${Number(ra)} s`;
-  const date = Date.parse(ra);
-  return Number.isFinite(date) ? formatDuration(Math.max(0, date - Date.now())) : null;
-}
-
 /**
  * Turns any error into { kind, title, detail } for people. `api` is the package's namespace (error classes).
  * The messages of the package's errors never contain the key (it redacts what servers echo back).
@@ -63,7 +52,8 @@ export function describeError(err, api, { baseURL = '', timeoutMs } = {}) {
     return { kind: 'not-found', title: `Not found (404): check the base URL (${baseURL}).`, detail: d };
   }
   if (err instanceof api.RateLimitError) {
-    const wait = retryWait(err.headers);
+    const ms = err.retryAfterMs;  // the package reads retry-after-ms / retry-after for us
+    const wait = ms == null ? null : ms < 1000 ? `${ms} ms` : `${+(ms / 1000).toFixed(1)} s`;
     return { kind: 'rate-limit', title: `Rate limited (429): ${wait ? `wait ${wait}, then try again.` : 'wait a moment, then try again.'}`, detail: d };
   }
   if (err instanceof api.InvalidResponseError) {

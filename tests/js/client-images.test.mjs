@@ -120,6 +120,10 @@ test('retries: 429 then success honouring retry-after-ms; 500 twice then success
   assert.equal(res.images.length, 1);
   assert.ok(performance.now() - t0 >= 110, 'waited for retry-after-ms');
 
+  const limited = await withFault('status=429,retry-after-ms=2500');
+  await assert.rejects(limited.images.generate(small), (e) => e instanceof RateLimitError && e.retryAfterMs === 2500 &&
+    /retry after 2\.5 s/.test(e.message));
+
   gw.reset?.();
   const before = gw.requests.length;
   const f = await withFault('fail-first=2:500', { maxRetries: 2 });

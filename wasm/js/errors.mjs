@@ -66,6 +66,8 @@ export class APIError extends ImagegateError {
     this.generationId = fields.generationId ?? null;
     this.requestId = fields.requestId ?? null;
     this.headers = fields.headers ?? {};
+    /** How long the server asked to wait before retrying (retry-after-ms / retry-after), in ms; null if it did not say. */
+    this.retryAfterMs = fields.retryAfterMs ?? null;
   }
 }
 export class BadRequestError extends APIError {}
@@ -110,19 +112,30 @@ function redactDeep(value, redact, depth = 0) {
 }
 
 /** Builds the right APIError subclass from the core's parsed error fields. */
+/** The wait the server asked for, in ms: retry-after-ms, else retry-after (seconds or an HTTP date); null if none. */
+function retryAfter(headers) {
+  const ms = Number.parseFloat(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
+  const value = headers['retry-after'];
+  if (value == null || value === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+}
+
 export function makeAPIError(info, { headers = {}, requestId = null, redact = (s) => s } = {}) {
   const Cls = BY_CLASS[info.errorClass] ?? APIError;
   const status = info.status || undefined;
   let message = redact(info.message);
   if (status) message = `${status} ${message}`;
   if (info.generationId) message += ` [${redact(info.generationId)}]`;
-  if (status === 429) {
-    const wait = headers['retry-after-ms'] ? `${headers['retry-after-ms']} ms` : headers['retry-after'] ? `${headers['retry-after']} s` : null;
-    if (wait) message += ` (retry after ${redact(wait)})`;
-  }
+  const retryAfterMs = retryAfter(headers);
+  if (status === 429 && retryAfterMs != null) message += ` (retry after ${retryAfterMs >= 1000 ? `${+(retryAfterMs / 1000).toFixed(1)} s` : `${retryAfterMs} ms`})`;
   // Everything the server sent back is redacted, not just the message: a proxy may echo the key anywhere.
   return new Cls(message, {
     status, type: redactDeep(info.type, redact), code: redactDeep(info.code, redact), param: redactDeep(info.param, redact),
     generationId: redactDeep(info.generationId, redact), requestId: redactDeep(requestId, redact), headers: redactDeep(headers, redact),
+    retryAfterMs,
   });
 }

@@ -48,6 +48,8 @@ export declare class APIError extends ImagegateError {
   readonly generationId: string | null;
   readonly requestId: string | null;
   readonly headers: Record<string, string>;
+  /** How long the server asked to wait before retrying (retry-after-ms / retry-after), in ms; null if it did not say. */
+  readonly retryAfterMs: number | null;
 }
 export declare class BadRequestError extends APIError {}
 export declare class AuthenticationError extends APIError {}
