@@ -24,9 +24,13 @@ test('a base64 PNG fixture decodes in the page and renders at its natural size',
     const info = sniffImage(bytes);
     const img = document.createElement('img');
     img.src = URL.createObjectURL(new Blob([bytes], { type: info.mimeType }));
+    img.alt = 'decoded fixture';
+    img.dataset.testid = 'decoded-fixture';
+    document.body.prepend(img);
     await img.decode();
     return { length: bytes.length, info, natural: [img.naturalWidth, img.naturalHeight] };
   }, b64);
+  await h.screenshot('fixture-decoded.png');  // the artifact a person can look at
   assert.equal(result.length, Buffer.from(b64, 'base64').length);
   assert.deepEqual(result.info, { format: 'png', mimeType: 'image/png', width: 48, height: 32 });
   assert.deepEqual(result.natural, [48, 32]);
