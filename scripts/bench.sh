@@ -49,22 +49,30 @@ if ! { { [[ -f build/bench/CMakeCache.txt ]] || cmake -S . -B build/bench -DCMAK
 fi
 
 node=(node --expose-gc)
+failures=()
+# A failing stage is recorded (and reported) but does not stop the others.
+stage() {
+  local name=$1 out=$2; shift 2
+  local t0=$SECONDS
+  if "$@" >"$out.tmp"; then mv "$out.tmp" "$out"; log "  $name: $((SECONDS - t0)) s"
+  else failures+=("$name"); rm -f "$out.tmp"; log "  $name: FAILED"; fi
+}
 for ((r = 1; r <= repeat; r++)); do
   d=$results/run$r; mkdir -p "$d"
-  log "run $r/$repeat: native"
-  [[ -n $native_bin ]] && "$native_bin" "${q[@]}" >"$d/native.json"
+  log "run $r/$repeat"
+  [[ -n $native_bin ]] && stage native "$d/native.json" "$native_bin" "${q[@]}"
   for b in base64 images stream startup; do
-    log "run $r/$repeat: node $b"
-    "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}" >"$d/$b.json"
+    stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done
-  log "run $r/$repeat: chromium"
-  node scripts/bench/browser.mjs --json "${q[@]}" >"$d/browser.json" 2> >(sed -u 's/^/  chromium: /' >&2)
+  stage chromium "$d/browser.json" node scripts/bench/browser.mjs --json "${q[@]}" 2> >(sed -u 's/^/  chromium: /' >&2)
 done
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cat >"$results/meta.json" <<EOF
 {"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","quick":$([[ $quick == 1 ]] && echo true || echo false),"repeat":$repeat,
- "cores":$(nproc),"loadBefore":"$load_before","loadAfter":"$load_after","seconds":$((SECONDS - start))}
+ "cores":$(nproc),"loadBefore":"$load_before","loadAfter":"$load_after","seconds":$((SECONDS - start)),
+ "failures":[$( ((${#failures[@]})) && printf '"%s",' "${failures[@]}" | sed 's/,$//')]}
 EOF
 node scripts/bench/report.mjs "$results" --out "$out"
 log "done in $((SECONDS - start)) s (load average after: $load_after)"
+((${#failures[@]} == 0)) || { log "failed stages: ${failures[*]}"; exit 1; }

@@ -93,7 +93,7 @@ export async function run(opts = {}) {
   const quick = !!opts.quick;
   const sizes = opts.sizes ?? (quick ? [1 * KiB, 8 * MiB] : SIZES);
   const runOpts = quick ? { rounds: 1, samples: 3, sampleMs: 5, warmup: 1, maxMs: 500 }
-    : { rounds: opts.rounds ?? 3, samples: 9, sampleMs: 10, warmup: 3, maxMs: 1500 };
+    : { rounds: opts.rounds ?? 3, samples: 7, sampleMs: 10, warmup: 2, maxMs: 1200 };
   const log = opts.log ?? (() => {});
   const results = [];
   for (const size of sizes) {

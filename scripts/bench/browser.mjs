@@ -58,16 +58,28 @@ export async function runBrowser({ quick = false, only = null, log = () => {}, r
     for (const name of ['base64', 'images', 'stream']) {
       if (!want(name)) continue;
       log(`chromium: ${name}`);
-      out.results[name] = await page.evaluate(async ({ name, opts }) => {
-        const m = await import(`/scripts/bench/${name}.mjs`);
-        return m.run({ ...opts, serverURL: location.origin, log: (s) => console.log(`[bench] ${s}`) });
-      }, { name, opts: { quick, ...(rounds ? { rounds } : {}) } });
+      const t0 = Date.now();
+      try {
+        out.results[name] = await page.evaluate(async ({ name, opts }) => {
+          const m = await import(`/scripts/bench/${name}.mjs`);
+          return m.run({ ...opts, serverURL: location.origin, log: (s) => console.log(`[bench] ${s}`) });
+        }, { name, opts: { quick, rounds: rounds || 2 } });
+      } catch (err) {
+        // One module failing (e.g. the package changing under the bench) must not lose the others.
+        log(`chromium: ${name} FAILED: ${err.message}`);
+        (out.errors ??= []).push(`${name}: ${err.message.split('\n')[0]}`);
+      }
+      log(`chromium: ${name} took ${Math.round((Date.now() - t0) / 1000)} s`);
       await page.reload();  // a fresh JS heap and wasm instance for the next module
     }
     await context.close();
     if (want('cold')) {
       log('chromium: cold start');
-      out.results.cold = await coldStart(browser, server.url, quick ? 1 : 9);
+      try {
+        out.results.cold = await coldStart(browser, server.url, quick ? 1 : 9);
+      } catch (err) {
+        (out.errors ??= []).push(`cold: ${err.message.split('\n')[0]}`);
+      }
     }
   } finally {
     await browser.close();

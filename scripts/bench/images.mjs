@@ -159,7 +159,7 @@ export async function run(opts = {}) {
   const sizes = opts.sizes ?? (quick ? [4 * MiB] : SIZES);
   const e2eSizes = opts.e2eSizes ?? (quick ? (isNode ? [4 * MiB] : []) : isNode ? [1 * MiB, 16 * MiB] : [16 * MiB]);
   const runOpts = quick ? { rounds: 1, samples: 3, sampleMs: 5, warmup: 1, maxMs: 1500 }
-    : { rounds: opts.rounds ?? 3, samples: 9, sampleMs: 10, warmup: 2, maxMs: 2500 };
+    : { rounds: opts.rounds ?? 3, samples: 7, sampleMs: 10, warmup: 2, maxMs: 2000 };
   const log = opts.log ?? (() => {});
   const results = [];
   const notes = [];
@@ -184,7 +184,7 @@ export async function run(opts = {}) {
         log(`images end to end ${sizeName(size)}`);
         const { cases, notes: n } = isNode ? await e2eCasesNode(baseFor, size, quick) : await e2eCasesBrowser(baseFor, size);
         notes.push(...n);
-        const e2eOpts = { ...runOpts, samples: quick ? 3 : 9, maxMs: quick ? 2000 : isNode ? 4000 : 3000, rounds: quick ? 1 : isNode ? runOpts.rounds : 2 };
+        const e2eOpts = { ...runOpts, warmup: 1, samples: quick ? 3 : 7, maxMs: quick ? 2000 : isNode ? 3000 : 2500, rounds: quick ? 1 : isNode ? runOpts.rounds : 2 };
         const measured = await runCases(cases, { ...e2eOpts, log });
         measured.forEach((m, i) => results.push({ group: 'e2e', size, key: cases[i].key, ...m }));
       }

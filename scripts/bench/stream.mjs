@@ -182,11 +182,11 @@ export async function run(opts = {}) {
   const latencySizes = opts.latencySizes ?? (quick ? [8 * MiB] : LATENCY_SIZES);
   const throughputSizes = opts.throughputSizes ?? (quick ? [1 * KiB, 1 * MiB] : THROUGHPUT_SIZES);
   const runOpts = quick ? { rounds: 1, samples: 5, warmup: 1, maxMs: 1500 }
-    : { rounds: opts.rounds ?? 3, samples: 11, warmup: 2, maxMs: 2500 };
+    : { rounds: opts.rounds ?? 3, samples: 9, warmup: 2, maxMs: 2000 };
   const log = opts.log ?? (() => {});
   const results = [
     ...await measure(latencySizes, 'latency', runOpts, log, 'latency'),
-    ...await measure(throughputSizes, 'total', quick ? runOpts : { ...runOpts, samples: 7 }, log, 'throughput'),
+    ...await measure(throughputSizes, 'total', quick ? runOpts : { ...runOpts, samples: 5 }, log, 'throughput'),
   ];
   // Heap during one streamed 8 MiB image (through the public API).
   gc();

@@ -98,11 +98,10 @@ TEST_CASE("fuzz: a data URL with an empty payload in data[].url (slow path)", "[
   }
 }
 
-// ---- open findings: these document bugs that are NOT fixed yet. [!shouldfail] keeps the suite green while
-// the bug exists; when a fix lands, Catch2 reports the case as failed: drop the tag then.
+// ---- findings fixed after the campaign (they were [!shouldfail] while open).
 
-TEST_CASE("open: ChatStream positions of invalid events depend on how the bytes were chunked",
-          "[fuzz][chat][!shouldfail]") {
+TEST_CASE("fixed: ChatStream positions of invalid events do not depend on how the bytes were chunked",
+          "[fuzz][chat]") {
   // invalid_json / bad_data_url / truncated / no_done events report parser_.bytes_fed(), the bytes fed so far
   // INCLUDING the rest of the chunk being parsed, not the offset where the problem was seen. Found by the
   // fuzz_sse harness (which compares only bad_base64 positions for that reason).
@@ -117,11 +116,11 @@ TEST_CASE("open: ChatStream positions of invalid events depend on how the bytes 
     REQUIRE(out.back().type == ChatStreamEvent::Type::invalid);
     return out.back().position;
   };
-  CHECK(run(text.size()) == run(18));  // 32 (whole) vs 18 (split just after the blank line)
+  for (size_t split = 0; split <= text.size(); ++split) CHECK(run(split) == 18);  // just past the blank line
 }
 
-TEST_CASE("open: a data URL parameter without '=' (\"data:image/svg+xml;utf8,...\") is rejected",
-          "[fuzz][data_url][!shouldfail]") {
+TEST_CASE("fixed: a data URL parameter without '=' (\"data:image/svg+xml;utf8,...\") is skipped, not rejected",
+          "[fuzz][data_url]") {
   // RFC 2397 wants attribute=value, but browsers (WHATWG MIME type parsing) skip a parameter without '=',
   // and data_url.cpp says it follows the WHATWG leniencies. Today: bad_media_type, so a streamed chat image
   // "data:image/svg+xml;utf8,<svg ...>" ends the stream with InvalidResponseError(bad_data_url) while
@@ -131,4 +130,16 @@ TEST_CASE("open: a data URL parameter without '=' (\"data:image/svg+xml;utf8,...
   const DataUrlResult r = decode_data_url(reinterpret_cast<const uint8_t*>(url.data()), url.size(), payload);
   CHECK(r.ok());
   CHECK(r.url.media_type == "image/svg+xml");
+}
+
+TEST_CASE("fuzz: a data URL header with invalid UTF-8 in a skipped parameter is invalid JSON on both paths",
+          "[fuzz][images]") {
+  // Found by fuzz_images_response once parameters without '=' were skipped: the fast path spliced a header whose
+  // skipped parameter held a 0xFF byte, which nlohmann (the reference) rejects as invalid UTF-8.
+  const std::string text = "{\"data\":[{\"url\":\"data:image/png;x\xffy;base64,QUJD\"}]}";
+  auto buf = bytes(text);
+  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
+  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
+  CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
 }

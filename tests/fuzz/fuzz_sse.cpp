@@ -91,10 +91,8 @@ ChatRun run_chat(const uint8_t* in, size_t len, fuzz::Chunker* ch) {
   }
   cs.finish(out);
   for (const auto& e : out) {
-    // Positions of `invalid` events are reported as "bytes fed so far" for invalid_json / bad_data_url /
-    // no_done / truncated, which is only as precise as the chunk boundary (see tests/fuzz/README.md): compare them
-    // only where they are defined exactly (bad_base64: the offset in the event's data).
-    const bool exact_position = e.type == ChatStreamEvent::Type::invalid && e.reason == "bad_base64";
+    // Positions of `invalid` events no longer depend on chunking (SseParser::position()): compare them all.
+    const bool exact_position = e.type == ChatStreamEvent::Type::invalid;
     run.events.push_back(describe(e, exact_position));
     run.positions.push_back(e.position);
     if (e.type == ChatStreamEvent::Type::invalid) FUZZ_CHECK(e.position <= len, "invalid position beyond the stream");

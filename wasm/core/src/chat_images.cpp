@@ -289,7 +289,7 @@ void ChatStream::on_event(const SseEventInfo& info) {
     out.push_back(invalid_event("invalid_json",
                                 err.failed ? "a stream event is not valid JSON: " + err.message
                                            : "a stream event is not a JSON object",
-                                parser_.bytes_fed()));
+                                parser_.position()));
     failed_ = true;
     extractor_.reset();
     return;
@@ -345,7 +345,7 @@ void ChatStream::on_event(const SseEventInfo& info) {
               DataUrlResult d = decode_data_url(reinterpret_cast<const uint8_t*>(s.data()), s.size(), e.image.bytes);
               if (!d.ok()) {
                 out.push_back(invalid_event("bad_data_url", std::string("an image data URL is malformed: ") + to_string(d.error),
-                                            parser_.bytes_fed()));
+                                            parser_.position()));
                 failed_ = true;
                 extractor_.reset();
                 return;

@@ -102,7 +102,11 @@ DataUrlResult parse_data_url(const uint8_t* in, size_t len) {
     } else {
       size_t eq = b;
       while (eq < e && in[eq] != '=') ++eq;
-      if (eq == b || eq == e) return fail(DataUrlError::bad_media_type, eq < e ? eq : b);
+      if (b == e || eq == e) {  // ";" alone or a parameter without '=' (";utf8"): skipped, as browsers do
+        seg_begin = seg_end + 1;
+        continue;
+      }
+      if (eq == b) return fail(DataUrlError::bad_media_type, b);
       std::string name, value;
       for (size_t k = b; k < eq; ++k) {
         if (!is_token(in[k])) return fail(DataUrlError::bad_media_type, k);

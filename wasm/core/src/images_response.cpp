@@ -387,7 +387,7 @@ void Scanner::run() {
             // or percent-encoded data URL) stays in the skeleton for the slow path.
             size_t comma = i + 1;
             while (comma < len_ && comma - i < 4096 && buf_[comma] != ',' && buf_[comma] != '"' && buf_[comma] != '\\' &&
-                   buf_[comma] >= 0x20)
+                   buf_[comma] >= 0x20 && buf_[comma] < 0x80)  // a header the fast path splices is printable ASCII
               ++comma;
             if (comma < len_ && buf_[comma] == ',') {
               const DataUrlResult h = parse_data_url(buf_ + i + 1, comma + 1 - (i + 1));

@@ -28,6 +28,7 @@ size_t find_eol(const uint8_t* p, size_t n) {
 void SseParser::reset() { *this = SseParser(); }
 
 void SseParser::feed(const uint8_t* data, size_t len, SseHandler& h) {
+  const size_t base = total_;
   total_ += len;
   // A UTF-8 BOM is dropped only at the very start of the stream, even when it arrives in pieces.
   static const uint8_t kBom[3] = {0xEF, 0xBB, 0xBF};
@@ -39,12 +40,12 @@ void SseParser::feed(const uint8_t* data, size_t len, SseHandler& h) {
       continue;
     }
     bom_checked_ = true;
-    consume(kBom, bom_matched_, h);  // a partial BOM that turned out not to be one is content
+    consume(kBom, bom_matched_, h, base);  // a partial BOM that turned out not to be one is content
   }
-  consume(data + i, len - i, h);
+  consume(data + i, len - i, h, base + i);
 }
 
-void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h) {
+void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h, size_t base) {
   size_t i = 0;
   while (i < len) {
     if (skip_lf_) {
@@ -62,6 +63,7 @@ void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h) {
         if (c == '\r' || c == '\n') {
           skip_lf_ = c == '\r';
           ++i;
+          position_ = base + i;
           end_line(h);
           break;
         }
@@ -92,6 +94,7 @@ void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h) {
         const size_t run = find_eol(data + i, len - i);
         if (run > 0) {
           if (field_ == Field::data) {
+            position_ = base + i + run;
             h.on_data(data + i, run);
             info_.data_bytes += run;
           } else if (field_ != Field::unknown && value_.size() < kMaxFieldValue) {
@@ -102,6 +105,7 @@ void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h) {
         if (i < len) {
           skip_lf_ = data[i] == '\r';
           ++i;
+          position_ = base + i;
           end_line(h);
         }
         break;

@@ -44,6 +44,9 @@ class SseParser {
   void reset();
 
   size_t bytes_fed() const { return total_; }
+  // Offset in the stream just past the last byte acted on: inside on_event, just past the blank line that ended
+  // the event. Unlike bytes_fed(), it does not depend on how the stream was chunked.
+  size_t position() const { return position_; }
   // Bytes of data received so far for the event being parsed (0 between events).
   size_t pending_data_bytes() const { return info_.data_bytes; }
   bool in_event() const { return info_.has_data; }
@@ -52,7 +55,7 @@ class SseParser {
   enum class State : uint8_t { line_start, field, value_start, value };
   enum class Field : uint8_t { none, data, event, id, retry, comment, unknown };
 
-  void consume(const uint8_t* data, size_t len, SseHandler& handler);
+  void consume(const uint8_t* data, size_t len, SseHandler& handler, size_t base);
   void end_line(SseHandler& handler);
   void begin_data_line(SseHandler& handler);
   void reset_event();
@@ -65,6 +68,7 @@ class SseParser {
   bool bom_checked_ = false;
   uint8_t bom_matched_ = 0;
   size_t total_ = 0;
+  size_t position_ = 0;
   bool data_line_seen_ = false;  // a data line in this event already (the next one is preceded by '\n')
   std::string name_;             // field name of the current line
   std::string value_;            // value of a non-data field
