@@ -288,17 +288,21 @@ test('an SVG data URL in chat images is never trusted as an image', async () => 
   // The images API: same.
   c = await client({ fetch: fakeFetch(imagesJSON([{ url: svgB64 }])) });
   check((await c.images.generate(small)).images[0], 'images');
-  // The common non-base64 form "data:image/svg+xml;utf8,<svg…>": create() hands the URL back undecoded; stream()
-  // rejects it as a malformed data URL (";utf8" is a parameter without "=") — see the report.
+  // The common non-base64 form "data:image/svg+xml;utf8,<svg…>" (";utf8" is a parameter without "=", which browsers
+  // skip): create() and stream() both decode it, and both refuse to call it an image.
   const utf8 = `data:image/svg+xml;utf8,${svg}`;
   c = await client({ fetch: fakeFetch(completion(utf8)) });
-  const img = (await c.chat.completions.create(chatBody)).choices[0].message.images[0];
-  assert.equal(img.bytes, null);
-  assert.equal(img.mimeType, null);
-  assert.equal(img.url, utf8);
+  check((await c.chat.completions.create(chatBody)).choices[0].message.images[0], 'utf8 create');
   const t2 = sseEvent(chunk({ images: [{ index: 0, type: 'image_url', image_url: { url: utf8 } }] })) + sseEvent('[DONE]');
   c = await client({ fetch: fakeFetch(() => streamOf([t2]), { headers: SSE }) });
-  await expectError('utf8 svg stream', () => collect(c.chat.completions.stream(chatBody)), InvalidResponseError,
+  check((await collect(c.chat.completions.stream(chatBody))).find((e) => e.type === 'image'), 'utf8 stream');
+  // A malformed data URL is refused the same way by both.
+  const broken = 'data:image/svg+xml;=x,<svg/>';
+  c = await client({ fetch: fakeFetch(completion(broken)) });
+  await expectError('broken data URL create', () => c.chat.completions.create(chatBody), InvalidResponseError, { reason: 'bad_data_url' });
+  const t3 = sseEvent(chunk({ images: [{ index: 0, type: 'image_url', image_url: { url: broken } }] })) + sseEvent('[DONE]');
+  c = await client({ fetch: fakeFetch(() => streamOf([t3]), { headers: SSE }) });
+  await expectError('broken data URL stream', () => collect(c.chat.completions.stream(chatBody)), InvalidResponseError,
     { reason: 'bad_data_url', message: /data URL is malformed/ });
   await recovers('svg');
 });

@@ -1,5 +1,8 @@
 #include "response_vals.hpp"
 
+#include "imagegate/data_url.hpp"
+#include "imagegate/image_info.hpp"
+
 #include <string>
 
 #include "imagegate/images_response.hpp"
@@ -106,8 +109,23 @@ val chat_completion_val(uint8_t* data, size_t len) {
         url = list[k];
       }
       const long idx = JsonImageExtractor::placeholder_index(url);
-      if (idx >= 0 && static_cast<size_t>(idx) < r.images.size()) images.set(k, image_val(r.images[idx], ""));
-      else if (!url.empty()) images.set(k, image_val(DecodedImage(), url));
+      if (idx >= 0 && static_cast<size_t>(idx) < r.images.size()) {
+        images.set(k, image_val(r.images[idx], ""));
+      } else if (url.rfind("data:", 0) == 0) {
+        // A data URL the fast path left alone (not base64, e.g. "data:image/svg+xml;utf8,<svg…>"): decoded here, as
+        // the stream parser does, so create() and stream() agree.
+        DecodedImage img;
+        const DataUrlResult d = decode_data_url(reinterpret_cast<const uint8_t*>(url.data()), url.size(), img.bytes);
+        if (!d.ok()) {
+          return invalid_val("bad_data_url", std::string("an image data URL is malformed: ") + to_string(d.error), 0,
+                             static_cast<int>(k));
+        }
+        img.media_type = d.url.media_type;
+        img.info = sniff_image(img.bytes.data(), img.bytes.size());
+        images.set(k, image_val(img, ""));
+      } else if (!url.empty()) {
+        images.set(k, image_val(DecodedImage(), url));
+      }
     }
   }
   o.set("completion", completion);
