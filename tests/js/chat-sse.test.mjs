@@ -122,3 +122,22 @@ test('one 28 MiB event: decoded correctly, in 64 KiB chunks', async () => {
   assert.ok(progress > 0, 'image-progress events were reported while the event was arriving');
   assert.equal(wasm.chatStreamCount(), 0);
 });
+
+test('big images (copied out while they arrive): two in one event and one per event, any chunking', async () => {
+  const a = randomBytes(300 << 10);
+  const b = randomBytes(700 << 10);
+  const url = (x) => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${x.toString('base64')}` } });
+  const ev = (images) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { images }, finish_reason: null }] })}\n\n`;
+  const streams = [ev([url(a), url(b)]) + 'data: [DONE]\n\n', ev([url(a)]) + ev([url(b)]) + ev([url(a)]) + 'data: [DONE]\n\n'];
+  const rand = rng(7);
+  for (const [k, s] of streams.entries()) {
+    const bytes = new TextEncoder().encode(s);
+    for (let round = 0; round < 4; round++) {
+      const chunks = Array.from({ length: 400 }, () => 1 + Math.floor(rand() * (round === 0 ? 100_000 : 9_000)));
+      const got = await ours(bytes, chunks);
+      const expected = k === 0 ? [a, b] : [a, b, a];
+      assert.deepEqual(got.images, expected.map((x) => x.toString('hex')), `stream ${k} round ${round}`);
+    }
+  }
+  assert.equal(wasm.chatStreamCount(), 0);
+});

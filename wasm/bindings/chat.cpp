@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -24,7 +25,71 @@ std::unordered_map<uint32_t, std::unique_ptr<ChatStream>>& streams() {
 }
 uint32_t next_stream = 1;
 
-val event_val(ChatStreamEvent& e) {
+// Decoded image bytes copied out to JS while the stream is still arriving, so that the image event at the end
+// only has to copy the last chunk's bytes: allocating (page-faulting) and filling a multi-MiB JS buffer then
+// happens while the network is busy, not between the last byte and the image. One accumulator per image of the
+// event being received; the event's image is handed out as a view of it (capacity may exceed the length).
+struct Accumulator {
+  val buf = val::undefined();  // Uint8Array, JS-owned
+  size_t capacity = 0;
+  size_t copied = 0;
+};
+struct StreamOut {
+  uint64_t seq = 0;                 // the event these accumulators belong to
+  std::vector<Accumulator> accs;
+};
+std::unordered_map<uint32_t, StreamOut>& outs() {
+  static std::unordered_map<uint32_t, StreamOut> map;
+  return map;
+}
+constexpr size_t kAccMin = 256 << 10;  // below this, copy at the end as before
+
+void copy_into(Accumulator& a, const uint8_t* data, size_t len) {
+  if (len <= a.copied) return;
+  if (len > a.capacity) {
+    size_t cap = std::max({len, a.capacity * 2, kAccMin});
+    val fresh = val::global("Uint8Array").new_(static_cast<double>(cap));
+    if (a.copied) fresh.call<void>("set", a.buf.call<val>("subarray", 0, static_cast<double>(a.copied)));
+    a.buf = fresh;
+    a.capacity = cap;
+  }
+  a.buf.call<void>("set", val(emscripten::typed_memory_view(len - a.copied, data + a.copied)), static_cast<double>(a.copied));
+  a.copied = len;
+}
+
+// After a feed: copy what the pending event's images have decoded so far.
+void accumulate(uint32_t id, const ChatStream& s) {
+  StreamOut& o = outs()[id];
+  if (o.seq != s.pending_event_seq()) {
+    o.seq = s.pending_event_seq();
+    o.accs.clear();
+  }
+  if (!s.pending_event_has_image()) return;
+  const auto& imgs = s.pending_images();
+  if (o.accs.size() < imgs.size()) o.accs.resize(imgs.size());
+  for (size_t k = 0; k < imgs.size(); ++k) {
+    const auto& b = imgs[k].bytes;
+    if (b.size() >= kAccMin || o.accs[k].copied) copy_into(o.accs[k], b.data(), b.size());
+  }
+}
+
+// The bytes of a finished image: a view of its accumulator when there is one, else a fresh copy.
+val image_bytes(uint32_t id, const ChatStreamEvent& e) {
+  auto it = outs().find(id);
+  const auto& b = e.image.bytes;
+  if (it != outs().end() && it->second.seq == e.event_seq && e.extract_index < it->second.accs.size()) {
+    Accumulator& a = it->second.accs[e.extract_index];
+    if (a.copied) {
+      copy_into(a, b.data(), b.size());
+      val view = a.buf.call<val>("subarray", 0, static_cast<double>(b.size()));
+      a = Accumulator();
+      return view;
+    }
+  }
+  return copy_bytes(b.data(), b.size());
+}
+
+val event_val(uint32_t id, ChatStreamEvent& e) {
   val o = val::object();
   switch (e.type) {
     case ChatStreamEvent::Type::text:
@@ -33,7 +98,7 @@ val event_val(ChatStreamEvent& e) {
       o.set("delta", e.text);
       break;
     case ChatStreamEvent::Type::image:
-      o = image_val(e.image, e.url);
+      o = image_val(e.image, e.url, e.url.empty() ? image_bytes(id, e) : val::null());
       o.set("type", std::string("image"));
       o.set("choice", e.choice);
       o.set("index", e.image_index);
@@ -62,9 +127,10 @@ val event_val(ChatStreamEvent& e) {
   return o;
 }
 
-val events_val(ChatStream& s, std::vector<ChatStreamEvent>& events) {
+val events_val(uint32_t id, ChatStream& s, std::vector<ChatStreamEvent>& events) {
   val list = val::array();
-  for (size_t i = 0; i < events.size(); ++i) list.set(i, event_val(events[i]));
+  for (size_t i = 0; i < events.size(); ++i) list.set(i, event_val(id, events[i]));
+  accumulate(id, s);
   val o = val::object();
   o.set("events", list);
   o.set("pendingBytes", static_cast<double>(s.pending_event_bytes()));
@@ -85,7 +151,7 @@ val chat_stream_feed(uint32_t id, uintptr_t ptr, uint32_t len) {
   auto it = streams().find(id);
   if (it == streams().end()) return val::null();
   it->second->feed(reinterpret_cast<const uint8_t*>(ptr), len, events);
-  return events_val(*it->second, events);
+  return events_val(id, *it->second, events);
 }
 
 val chat_stream_finish(uint32_t id) {
@@ -93,10 +159,13 @@ val chat_stream_finish(uint32_t id) {
   auto it = streams().find(id);
   if (it == streams().end()) return val::null();
   it->second->finish(events);
-  return events_val(*it->second, events);
+  return events_val(id, *it->second, events);
 }
 
-void chat_stream_destroy(uint32_t id) { streams().erase(id); }
+void chat_stream_destroy(uint32_t id) {
+  streams().erase(id);
+  outs().erase(id);
+}
 
 uint32_t chat_stream_count() { return static_cast<uint32_t>(streams().size()); }
 

@@ -71,9 +71,13 @@ val images_response_val(uint8_t* data, size_t len) {
 }
 
 val image_val(const DecodedImage& img, const std::string& url) {
+  return image_val(img, url, url.empty() ? copy_bytes(img.bytes.data(), img.bytes.size()) : val::null());
+}
+
+val image_val(const DecodedImage& img, const std::string& url, val bytes) {
   val o = val::object();
   const bool has_bytes = url.empty();
-  o.set("bytes", has_bytes ? copy_bytes(img.bytes.data(), img.bytes.size()) : val::null());
+  o.set("bytes", bytes);
   o.set("format", std::string(to_string(img.info.format)));
   o.set("mimeType", has_bytes ? val(std::string(mime_type(img.info.format))) : val::null());
   o.set("mediaType", img.media_type.empty() ? val::null() : val(img.media_type));

@@ -17,6 +17,8 @@ emscripten::val api_error_val(const imagegate::ApiErrorInfo& info);
 emscripten::val images_response_val(uint8_t* data, size_t len);
 // {bytes, format, mimeType (sniffed), mediaType (declared), width, height, url}
 emscripten::val image_val(const imagegate::DecodedImage& img, const std::string& url);
+// The same with the bytes already made (e.g. a view of a buffer filled while streaming).
+emscripten::val image_val(const imagegate::DecodedImage& img, const std::string& url, emscripten::val bytes);
 // Parses a non-streamed chat completion; message.images[j] become image objects:
 // {completion} | {apiError} | {invalid}
 emscripten::val chat_completion_val(uint8_t* data, size_t len);

@@ -268,6 +268,10 @@ void ChatStream::on_data(const uint8_t* bytes, size_t len) {
 
 void ChatStream::on_event(const SseEventInfo& info) {
   if (done_ || failed_) return;
+  struct SeqBump {
+    uint64_t& seq;
+    ~SeqBump() { ++seq; }
+  } bump{event_seq_};
   auto& out = *out_;
   if (extractor_.error().failed) {
     out.push_back(invalid_event("bad_base64", extractor_.error().message, extractor_.error().position));
@@ -340,6 +344,8 @@ void ChatStream::on_event(const SseEventInfo& info) {
             if (k >= 0 && static_cast<size_t>(k) < images.size() && !used[k]) {
               used[k] = true;
               e.image = std::move(images[k]);
+              e.extract_index = static_cast<size_t>(k);
+              e.event_seq = event_seq_;
             } else if (s.rfind("data:", 0) == 0) {
               // A data URL the fast path left alone (not base64, or escapes in its header).
               DataUrlResult d = decode_data_url(reinterpret_cast<const uint8_t*>(s.data()), s.size(), e.image.bytes);

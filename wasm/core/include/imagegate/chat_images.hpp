@@ -38,6 +38,7 @@ class JsonImageExtractor {
   void reset();
   const std::string& skeleton() const { return skeleton_; }
   std::vector<DecodedImage>& images() { return images_; }
+  const std::vector<DecodedImage>& images() const { return images_; }
   size_t image_count() const { return images_.size(); }
   const ExtractError& error() const { return error_; }
   bool decoding_image() const { return mode_ == Mode::decode; }
@@ -71,6 +72,8 @@ struct ChatStreamEvent {
   int choice = 0;
   std::string text;              // text: the delta; finish: the reason; invalid: the message
   int image_index = 0;           // image: the index of this image within its choice
+  size_t extract_index = 0;      // image: its index among the images extracted from its SSE event
+  uint64_t event_seq = 0;        // the SSE event this came from (0, 1, 2, ... in stream order)
   DecodedImage image;            // image: the decoded bytes (moved out)
   std::string url;               // image: a non-data URL, reported as is (never fetched)
   nlohmann::json usage;          // usage
@@ -93,6 +96,10 @@ class ChatStream : private SseHandler {
   // id, object, created, model and system_fingerprint from the first chunk that carried them (for
   // aggregating a stream into a completion).
   const nlohmann::json& meta() const { return meta_; }
+  // The images decoded so far from the event being received (the last one may still be growing), and the
+  // event_seq that event will carry: lets the bindings copy decoded bytes out while the stream arrives.
+  const std::vector<DecodedImage>& pending_images() const { return extractor_.images(); }
+  uint64_t pending_event_seq() const { return event_seq_; }
 
  private:
   void on_data(const uint8_t* bytes, size_t len) override;
@@ -106,6 +113,7 @@ class ChatStream : private SseHandler {
   nlohmann::json meta_ = nlohmann::json::object();
   bool done_ = false;
   bool failed_ = false;
+  uint64_t event_seq_ = 0;
 };
 
 // A non-streamed chat completion: the completion with each message.images[j] replaced by
