@@ -11,7 +11,7 @@ Runs the imagegate benchmarks and writes a markdown report (default bench/REPORT
 Options:
   --quick     smoke run: one round, few samples, smaller sweeps (about a minute; the test suite may call it)
   --repeat N  run everything N times; each case keeps its best median (default 1)
-  --out FILE  where to write the report (default bench/REPORT.md; --quick defaults to bench/REPORT-quick.md)
+  --out FILE  where to write the report (default bench/REPORT.md; --quick: bench/out/REPORT-quick.md, git-ignored)
   --keep DIR  keep the raw JSON results in DIR (default: a temporary directory, removed afterwards)
 Needs: a built wasm package in wasm/dist, node_modules (openai, eventsource-parser, playwright-core), cmake + g++.
 USAGE
@@ -29,7 +29,7 @@ while (($#)); do
   esac
   shift
 done
-[[ -n $out ]] || { ((quick)) && out=bench/REPORT-quick.md || out=bench/REPORT.md; }
+[[ -n $out ]] || { ((quick)) && out=bench/out/REPORT-quick.md || out=bench/REPORT.md; }
 [[ -f wasm/dist/imagegate_wasm.wasm ]] || { echo "bench: wasm/dist is not built (scripts/build.sh)" >&2; exit 1; }
 
 if [[ -n $keep ]]; then results=$keep; mkdir -p "$results"; else results=$(mktemp -d /tmp/imagegate-bench.XXXXXX); trap 'rm -rf "$results"' EXIT; fi
@@ -37,6 +37,9 @@ start=$SECONDS
 q=(); ((quick)) && q=(--quick)
 log() { echo "[bench $((SECONDS - start)) s] $*" >&2; }
 
+# What is being measured: a hash of the shipped files (others may rebuild the package while this runs).
+fingerprint() { cat wasm/dist/imagegate_wasm.wasm wasm/dist/imagegate_wasm.mjs wasm/js/*.mjs | sha256sum | cut -c1-12; }
+builds=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average before: $load_before"
 
@@ -59,19 +62,25 @@ stage() {
 }
 for ((r = 1; r <= repeat; r++)); do
   d=$results/run$r; mkdir -p "$d"
-  log "run $r/$repeat"
+  fp_before=$(fingerprint)
+  log "run $r/$repeat (package $fp_before)"
   [[ -n $native_bin ]] && stage native "$d/native.json" "$native_bin" "${q[@]}"
   for b in base64 images stream startup; do
     stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done
   stage chromium "$d/browser.json" node scripts/bench/browser.mjs --json "${q[@]}" 2> >(sed -u 's/^/  chromium: /' >&2)
+  fp_after=$(fingerprint)
+  [[ $fp_after == "$fp_before" ]] || log "WARNING: the package changed during run $r ($fp_before -> $fp_after)"
+  builds+=("{\"run\":$r,\"before\":\"$fp_before\",\"after\":\"$fp_after\"}")
 done
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cat >"$results/meta.json" <<EOF
 {"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","quick":$([[ $quick == 1 ]] && echo true || echo false),"repeat":$repeat,
  "cores":$(nproc),"loadBefore":"$load_before","loadAfter":"$load_after","seconds":$((SECONDS - start)),
- "failures":[$( ((${#failures[@]})) && printf '"%s",' "${failures[@]}" | sed 's/,$//')]}
+ "failures":[$( ((${#failures[@]})) && printf '"%s",' "${failures[@]}" | sed 's/,$//')],
+ "builds":[$(IFS=,; echo "${builds[*]}")],
+ "wasmBytes":$(stat -c %s wasm/dist/imagegate_wasm.wasm),"wasmBuilt":"$(date -u -r wasm/dist/imagegate_wasm.wasm +%Y-%m-%dT%H:%M:%SZ)"}
 EOF
 node scripts/bench/report.mjs "$results" --out "$out"
 log "done in $((SECONDS - start)) s (load average after: $load_after)"

@@ -126,7 +126,7 @@ export function format(res) {
 }
 
 if (await isMain(import.meta.url)) {
-  const o = cliOptions({ quick: false, json: false, rounds: 3 });
+  const o = await cliOptions({ quick: false, json: false, rounds: 3 });
   const res = await run({ ...o, log: o.json ? undefined : (s) => process.stderr.write(`${s}\n`) });
   console.log(o.json ? JSON.stringify(res) : format(res));
 }

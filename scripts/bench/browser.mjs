@@ -105,8 +105,8 @@ export async function format(res) {
   return parts.join('\n\n');
 }
 
-const o = cliOptions({ quick: false, json: false, only: '', rounds: 0 });
 if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const o = await cliOptions({ quick: false, json: false, only: '', rounds: 0 });
   const res = await runBrowser({ quick: o.quick, only: o.only ? String(o.only).split(',') : null, rounds: o.rounds || undefined,
     log: (s) => process.stderr.write(`${s}\n`) });
   console.log(o.json ? JSON.stringify(res) : await format(res));

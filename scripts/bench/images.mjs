@@ -223,7 +223,7 @@ export function format(res) {
 }
 
 if (await isMain(import.meta.url)) {
-  const o = cliOptions({ quick: false, json: false, rounds: 3, heapProbe: '' });
+  const o = await cliOptions({ quick: false, json: false, rounds: 3, heapProbe: '' });
   if (o.heapProbe) {
     let server = null;
     let baseFor = null;

@@ -26,11 +26,23 @@ export async function isMain(metaUrl) {
   }
 }
 
-/** Command-line flags in node (`--quick`, `--json`, `--rounds 3`), options object in a browser. */
-export function cliOptions(defaults = {}) {
+/** Command-line flags in node (`--quick`, `--json`, `--rounds 3`), options object in a browser. `--help` prints the
+ * calling script's header comment and exits. */
+export async function cliOptions(defaults = {}) {
   const o = { ...defaults };
   if (!isNode) return o;
   const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(process.argv[1], 'utf8').split('\n');
+    const head = [];
+    for (const l of lines.slice(lines[0].startsWith('#!') ? 1 : 0)) {
+      if (!l.startsWith('//')) break;
+      head.push(l.replace(/^\/\/ ?/, ''));
+    }
+    console.log(head.join('\n'));
+    process.exit(0);
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) continue;

@@ -80,7 +80,12 @@ md.push(`| Memory | ${fmt(os.totalmem() / 2 ** 30, 1)} GiB; kernel ${os.release(
 md.push(`| node | ${nodeVersion} (V8 ${process.versions.v8}) |`);
 md.push(`| Chromium | ${chromiumVersion} (headless, playwright-core, cross-origin isolated: ${runs.find((r) => r.isolated !== undefined)?.isolated ?? 'n/a'}) |`);
 md.push(`| native | g++ ${runs.find((r) => r.native)?.native.compiler ?? 'n/a'}, CMake Release (-O3) |`);
-md.push(`| wasm | Debian emscripten 3.1.6, -O2, -msimd128 (simd128 ${runs.find((r) => r.node.base64)?.node.base64.simd ? 'on' : 'off'}) |`);
+md.push(`| wasm | Debian emscripten 3.1.6, -msimd128 (simd128 ${runs.find((r) => r.node.base64)?.node.base64.simd ? 'on' : 'off'}); ` +
+  `imagegate_wasm.wasm ${meta.wasmBytes ?? '?'} bytes, built ${meta.wasmBuilt ?? '?'} |`);
+if (meta.builds?.length) {
+  const ids = [...new Set(meta.builds.flatMap((b) => [b.before, b.after]))];
+  md.push(`| package | sha256 of dist + wasm/js/*.mjs: ${ids.map((x) => `\`${x}\``).join(' → ')}${ids.length > 1 ? ' — **the package changed between or during runs: figures mix builds**' : ' (unchanged through the runs)'} |`);
+}
 md.push(`| load | before: ${meta.loadBefore ?? 'n/a'}; after: ${meta.loadAfter ?? 'n/a'} |`);
 if (fault.length) md.push(`| page faults | first touch of fresh anonymous memory: **${fmt(Math.min(...fault), 1)} µs per 4 KiB page** (6 MiB ≈ ${fmt(Math.min(...fault) * 1536 / 1000, 0)} ms) |`);
 md.push('');

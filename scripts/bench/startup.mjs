@@ -74,7 +74,7 @@ export function format(res) {
 }
 
 if (await isMain(import.meta.url)) {
-  const o = cliOptions({ quick: false, json: false });
+  const o = await cliOptions({ quick: false, json: false });
   const res = await run(o);
   console.log(o.json ? JSON.stringify(res) : format(res));
 }
