@@ -188,13 +188,16 @@ export async function run(opts = {}) {
     ...await measure(latencySizes, 'latency', runOpts, log, 'latency'),
     ...await measure(throughputSizes, 'total', quick ? runOpts : { ...runOpts, samples: 5 }, log, 'throughput'),
   ];
-  // Heap during one streamed 8 MiB image (through the public API).
+  // Heap during one streamed image of the largest latency size (8 MiB; through the public API).
   gc();
-  const probeSize = latencySizes[latencySizes.length - 1];
-  const fx = sseFixture(probeSize);
-  const hp = await heapProbe(core.wasm, () => viaApi(fx), { sampleAfter: ['chatStreamFeed', 'chatStreamFinish'] });
-  const heap = { size: probeSize, eventBytes: fx.eventBytes, peakBytes: hp.peak - hp.before, retainedBytes: hp.after - hp.before,
-    linearMemory: hp.bufferByteLength, decodedBytes: fx.image.length };
+  const probeSize = latencySizes.at(-1) ?? throughputSizes.at(-1);
+  let heap = null;
+  if (probeSize) {
+    const fx = sseFixture(probeSize);
+    const hp = await heapProbe(core.wasm, () => viaApi(fx), { sampleAfter: ['chatStreamFeed', 'chatStreamFinish'] });
+    heap = { size: probeSize, eventBytes: fx.eventBytes, peakBytes: hp.peak - hp.before, retainedBytes: hp.after - hp.before,
+      linearMemory: hp.bufferByteLength, decodedBytes: fx.image.length };
+  }
   return { bench: 'stream', env: environment(), quick, chunkBytes: CHUNK, latencySizes, throughputSizes, results, heap };
 }
 
@@ -215,7 +218,7 @@ export function format(res) {
   }
   lines.push(`\nthroughput, first chunk → image (one event per size):\n${table(t)}`);
   const h = res.heap;
-  lines.push(`\nwasm heap during one ${sizeName(h.size)} streamed image: peak ${fmt(h.peakBytes / MiB)} MiB (${fmt(h.peakBytes / h.eventBytes)}× the event, ${fmt(h.peakBytes / h.decodedBytes)}× the decoded image), linear memory ${fmt(h.linearMemory / MiB)} MiB, retained ${h.retainedBytes} B`);
+  if (h) lines.push(`\nwasm heap during one ${sizeName(h.size)} streamed image: peak ${fmt(h.peakBytes / MiB)} MiB (${fmt(h.peakBytes / h.eventBytes)}× the event, ${fmt(h.peakBytes / h.decodedBytes)}× the decoded image), linear memory ${fmt(h.linearMemory / MiB)} MiB, retained ${h.retainedBytes} B`);
   return lines.join('\n');
 }
 
