@@ -100,13 +100,19 @@ void on_error(emscripten_fetch_t* f) {
   finish(f, result);
 }
 
+// Stops an in-flight fetch without any callback: aborts the XHR (3.1.6's Fetch.js reports no callback for an
+// abort), and clears the callbacks so that emscripten_fetch_close() does not report it as an error either.
+void silence(emscripten_fetch_t* f) {
+  imagegate_fetch_abort(f->id);
+  f->__attributes.onerror = nullptr;
+  f->__attributes.onsuccess = nullptr;
+  f->__attributes.onprogress = nullptr;
+}
+
 void on_progress(emscripten_fetch_t* f) {
   const double seen = static_cast<double>(f->totalBytes > f->dataOffset ? f->totalBytes : f->dataOffset);
   if (seen <= max_response_bytes) return;
-  imagegate_fetch_abort(f->id);       // stop the download (3.1.6's Fetch.js reports no callback for an abort)
-  f->__attributes.onerror = nullptr;  // close() must not report it either
-  f->__attributes.onsuccess = nullptr;
-  f->__attributes.onprogress = nullptr;
+  silence(f);
   val result = val::object();
   result.set("ok", false);
   result.set("networkError", false);
@@ -160,9 +166,7 @@ void abort_request(uint32_t id) {
   std::unique_ptr<Pending> p = std::move(it->second);
   pending().erase(it);
   if (emscripten_fetch_t* f = p->fetch) {
-    imagegate_fetch_abort(f->id);
-    f->__attributes.onerror = nullptr;  // close() must not report the abort as an error
-    f->__attributes.onsuccess = nullptr;
+    silence(f);
     emscripten_fetch_close(f);
   }
 }

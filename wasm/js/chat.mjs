@@ -171,7 +171,8 @@ export class ChatCompletionStream {
           yield out;
         }
         // One event is held until it is complete: the response limit applies to each event (README "Limits").
-        if (result.pendingBytes > wasm.maxResponseBytes()) throw tooLargeError(result.pendingBytes, wasm.maxResponseBytes());
+        const limit = wasm.maxResponseBytes();
+        if (result.pendingBytes > limit) throw tooLargeError(result.pendingBytes, limit);
         if (!done && result.pendingImage) yield { type: 'image-progress', receivedBytes: result.pendingBytes };
         if (done) return;  // finish() always reports done or invalid; this is a safety net
       }

@@ -1,10 +1,9 @@
 // createClient(): the gateway client, shaped like openai-node (resources as namespaces, one error
 // hierarchy, retries with retry-after). Request bodies are validated and built by the core; responses are
 // parsed by the core; this file only orchestrates.
-import { wasm, init } from './core.mjs';
+import { wasm, init, requireCore } from './core.mjs';
 import {
-  ImagegateError, ValidationError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
-  makeAPIError,
+  ValidationError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError, makeAPIError,
 } from './errors.mjs';
 import { ChatCompletionStream, chatCompletionResult, errorFromResponse, publicImage } from './chat.mjs';
 import { KIND, sendWithEmscriptenFetch, sendWithFetch, parseBody } from './transport.mjs';
@@ -84,7 +83,7 @@ function imagesResult(parsed, { status = 200, requestId = null, headers = {}, re
  */
 export function parseImagesResponse(bytes) {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('imagegate: parseImagesResponse expects a Uint8Array');
-  if (!wasm) throw new ImagegateError('imagegate: the wasm core is not loaded yet: await init() first (imagegate/manual)');
+  requireCore();
   return imagesResult(parseBody(KIND.images, 200, bytes).images);
 }
 

@@ -46,7 +46,8 @@ export function init(options) {
   return loading;
 }
 
-function requireCore() {
+/** The embind module, or a clear error when imagegate/manual's init() has not resolved yet. */
+export function requireCore() {
   if (!wasm) throw new ImagegateError('imagegate: the wasm core is not loaded yet: await init() first (imagegate/manual)');
   return wasm;
 }

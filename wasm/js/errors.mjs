@@ -38,7 +38,6 @@ function describeBase64Error(code) {
   }
 }
 
-/** An error answer from the gateway (or a 200 that carried an error object). */
 /** A malformed data: URL (RFC 2397): `code` says what is wrong, `position` where (index into the input). */
 export class DataUrlError extends ImagegateError {
   constructor(code, position, base64Error) {
@@ -56,6 +55,7 @@ export class DataUrlError extends ImagegateError {
   }
 }
 
+/** An error answer from the gateway (or a 200 that carried an error object). */
 export class APIError extends ImagegateError {
   constructor(message, fields = {}) {
     super(message);
@@ -111,7 +111,6 @@ function redactDeep(value, redact, depth = 0) {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact, depth + 1)]));
 }
 
-/** Builds the right APIError subclass from the core's parsed error fields. */
 /** The wait the server asked for, in ms: retry-after-ms, else retry-after (seconds or an HTTP date); null if none. */
 function retryAfter(headers) {
   const ms = Number.parseFloat(headers['retry-after-ms']);
@@ -124,6 +123,7 @@ function retryAfter(headers) {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
 }
 
+/** Builds the right APIError subclass from the core's parsed error fields. */
 export function makeAPIError(info, { headers = {}, requestId = null, redact = (s) => s } = {}) {
   const Cls = BY_CLASS[info.errorClass] ?? APIError;
   const status = info.status || undefined;
