@@ -4,6 +4,9 @@
 //
 // parse+decode (bytes in, image bytes out):
 //   wasm.parse          parseImagesResponse(bytes): copy into the heap, scan + decode in place, copy images out
+//   wasm.parse.inPlace  parseImagesResponse(bytes, { inPlace: true }): the same, but images are copied back into
+//                       `bytes` and returned as views of it (what images.generate does with its response buffer);
+//                       the timing includes refilling `bytes` with the response each time (a memcpy the peers don't pay)
 //   peer.td             new TextDecoder().decode(bytes) + JSON.parse + Buffer.from(b64,'base64') (node) /
 //                       Uint8Array.fromBase64 (Chromium): the fair peer, since it also starts from bytes
 //   peer.text           the same without the TextDecoder (the text is given: what res.json() hides from view)
@@ -40,6 +43,11 @@ function parseCases(size) {
   const cases = [];
   const add = (key, name, fn) => cases.push({ key, name, fn, bytes: body.length, alloc: body.length });
   add('wasm.parse', 'imagegate parseImagesResponse(bytes)', () => parseImagesResponse(body).images.map((i) => i.bytes));
+  const work = new Uint8Array(body.length);
+  add('wasm.parse.inPlace', 'imagegate parseImagesResponse(bytes, { inPlace: true }) incl. refilling bytes', () => {
+    work.set(body);
+    return parseImagesResponse(work, { inPlace: true }).images.map((i) => i.bytes);
+  });
   if (isNode) {
     const dec = (doc) => doc.data.map((d) => { const b = Buffer.from(d.b64_json, 'base64'); return new Uint8Array(b.buffer, b.byteOffset, b.length); });
     add('peer.td', 'TextDecoder + JSON.parse + Buffer.from', () => dec(JSON.parse(td.decode(body))));

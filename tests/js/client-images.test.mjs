@@ -201,6 +201,47 @@ test('parseImagesResponse works on raw bytes without a network, and an injected 
   assert.deepEqual(Buffer.from(r.images[1].bytes), Buffer.from(parsed.images[1].bytes));
 });
 
+test('parseImagesResponse leaves its input alone by default; inPlace decodes into it and returns views of it', async () => {
+  const res = await fetch(`${gw.url}/images/generations`, {
+    method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...small, n: 2 }),
+  });
+  const body = new Uint8Array(await res.arrayBuffer());
+  const original = body.slice();
+  const copied = parseImagesResponse(body);
+  assert.deepEqual(body, original, 'the default parse does not write into its input');
+  for (const img of copied.images) assert.notEqual(img.bytes.buffer, body.buffer);
+
+  // The response in the middle of a bigger buffer: only its own base64 regions may change.
+  const outer = new Uint8Array(body.length + 20).fill(0xAB);
+  outer.set(body, 10);
+  const view = outer.subarray(10, 10 + body.length);
+  const inPlace = parseImagesResponse(view, { inPlace: true });
+  assert.equal(inPlace.images.length, 2);
+  inPlace.images.forEach((img, i) => {
+    assert.equal(img.bytes.buffer, outer.buffer, `image ${i} is a view of the input`);
+    assert.ok(img.bytes.byteOffset >= 10 && img.bytes.byteOffset + img.bytes.length <= 10 + body.length);
+    assert.deepEqual(Buffer.from(img.bytes), Buffer.from(copied.images[i].bytes), `image ${i} bytes`);
+    assert.equal(img.width, 64);
+  });
+  assert.deepEqual([...outer.subarray(0, 10), ...outer.subarray(10 + body.length)], new Array(20).fill(0xAB));
+  assert.notDeepEqual(view, original, 'inPlace overwrote the base64 text');
+  assert.throws(() => parseImagesResponse(new TextEncoder().encode('{"data":[{"b64_json":"@@@"}]}'), { inPlace: true }), InvalidResponseError);
+});
+
+test('images.generate hands out views of the response buffer (no new buffer per image) on both routes', async () => {
+  for (const opts of [{}, { fetch: globalThis.fetch }]) {
+    const c = await client(opts);
+    const r = await c.images.generate({ ...small, n: 3 });
+    const [a, b, d] = r.images.map((img) => img.bytes);
+    assert.equal(a.buffer, b.buffer, 'two images share one buffer: the response');
+    assert.equal(b.buffer, d.buffer);
+    assert.ok(a.buffer.byteLength > a.length + b.length + d.length, 'that buffer is the whole response (JSON around the images)');
+    assert.ok(a.byteOffset + a.length <= b.byteOffset && b.byteOffset + b.length <= d.byteOffset, 'in response order, not overlapping');
+    for (const img of r.images) assert.deepEqual({ ...sniffImage(img.bytes) }, { format: 'png', mimeType: 'image/png', width: 64, height: 48 });
+  }
+});
+
 test('the key never appears in a logged client or in error messages', async () => {
   const c = await client();
   assert.ok(!JSON.stringify(c).includes(KEY));

@@ -117,8 +117,9 @@ emscripten::val decode_data_url_val(uintptr_t in, uint32_t len) {
   return o;
 }
 
-emscripten::val parse_images(uintptr_t in, uint32_t len) {
-  return imagegate_bindings::images_response_val(heap_ptr<uint8_t>(in), len);
+// `write_back`: undefined, or the JS Uint8Array the heap bytes were copied from (see images_response_val).
+emscripten::val parse_images(uintptr_t in, uint32_t len, emscripten::val write_back) {
+  return imagegate_bindings::images_response_val(heap_ptr<uint8_t>(in), len, write_back);
 }
 emscripten::val parse_json_document(uintptr_t in, uint32_t len) {
   return imagegate_bindings::json_document_val(heap_ptr<const uint8_t>(in), len);

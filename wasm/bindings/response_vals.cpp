@@ -41,8 +41,15 @@ val invalid_val(const char* reason, const std::string& message, size_t position,
 
 }  // namespace
 
-val images_response_val(uint8_t* data, size_t len) {
+val images_response_val(uint8_t* data, size_t len, val write_back) {
   ImagesResponse r = parse_images_response(data, len);
+  const bool reuse = !write_back.isUndefined() && !write_back.isNull();
+  auto image_bytes = [&](const GeneratedImage& img) {
+    if (!reuse) return copy_bytes(data + img.offset, img.length);
+    const double begin = static_cast<double>(img.offset), end = static_cast<double>(img.offset + img.length);
+    write_back.call<void>("set", val(emscripten::typed_memory_view(img.length, data + img.offset)), begin);
+    return write_back.call<val>("subarray", begin, end);
+  };
   if (r.error.kind == ResponseErrorKind::error_body) {
     val o = val::object();
     o.set("apiError", api_error_val(api_error_from_json(200, r.metadata)));
@@ -54,7 +61,7 @@ val images_response_val(uint8_t* data, size_t len) {
   unsigned i = 0;
   for (const GeneratedImage& img : r.images) {
     val o = val::object();
-    o.set("bytes", img.has_bytes ? copy_bytes(data + img.offset, img.length) : val::null());
+    o.set("bytes", img.has_bytes ? image_bytes(img) : val::null());
     o.set("format", std::string(to_string(img.info.format)));
     o.set("mimeType", img.has_bytes ? val(std::string(mime_type(img.info.format))) : val::null());
     o.set("width", img.info.width);

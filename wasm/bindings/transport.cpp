@@ -16,7 +16,8 @@
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
-extern "C" void imagegate_fetch_abort(unsigned int id);  // fetch_abort.js
+extern "C" void imagegate_fetch_abort(unsigned int id);                                // fetch_xhr.js
+extern "C" emscripten::EM_VAL imagegate_fetch_response(unsigned int id, uint32_t len);  // fetch_xhr.js
 
 namespace {
 
@@ -78,7 +79,12 @@ void on_success(emscripten_fetch_t* f) {
   val result = val::object();
   result.set("ok", true);
   switch (p->kind) {
-    case ParseKind::images: result.set("images", images_response_val(data, len)); break;
+    case ParseKind::images: {
+      // Decode back into the XHR's own response buffer: no fresh allocation per image.
+      val write_back = val::take_ownership(imagegate_fetch_response(f->id, static_cast<uint32_t>(len)));
+      result.set("images", images_response_val(data, len, write_back));
+      break;
+    }
     case ParseKind::chat: result.set("chat", chat_completion_val(data, len)); break;
     case ParseKind::json: result.set("json", json_document_val(data, len)); break;
   }

@@ -80,11 +80,13 @@ function imagesResult(parsed, { status = 200, requestId = null, headers = {}, re
 /**
  * Parses a complete /images/generations response body (bytes) without any network: the same result as
  * client.images.generate(). Throws APIError for an error body, InvalidResponseError for anything malformed.
+ * `inPlace: true` decodes each image back into `bytes` (overwriting its base64 text) and returns views of it, as
+ * images.generate does with its own response buffer: no new buffer per image, which is most of the cost in browsers.
  */
-export function parseImagesResponse(bytes) {
+export function parseImagesResponse(bytes, { inPlace = false } = {}) {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('imagegate: parseImagesResponse expects a Uint8Array');
   requireCore();
-  return imagesResult(parseBody(KIND.images, 200, bytes).images);
+  return imagesResult(parseBody(KIND.images, 200, bytes, { inPlace: inPlace === true }).images);
 }
 
 /** Which endpoint makes images with this model: 'images', 'chat', or null. */

@@ -1,6 +1,8 @@
 // Moves one request over the network and returns the core's parsed result. Two routes:
 //  - emscripten_fetch (default): the body lands in the wasm heap once and is parsed there in place;
 //  - an injected fetch (tests, proxies, Workers): its bytes are copied into the heap and parsed the same way.
+// On both routes, decoded images are copied back into the response's own buffer (warm memory) and handed out as
+// views of it, rather than into a new buffer each.
 // Timeouts and AbortSignals are handled here; retries are the client's business.
 import { wasm } from './core.mjs';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError } from './errors.mjs';
@@ -95,12 +97,15 @@ function withHeapBytes(bytes, fn) {
   }
 }
 
-/** Parses a complete response body with the core, exactly as the emscripten_fetch route does. */
-export function parseBody(kind, status, bytes) {
+/**
+ * Parses a complete response body with the core, exactly as the emscripten_fetch route does. `inPlace`: images
+ * are decoded back into `bytes` and handed out as views of it (the caller gives `bytes` up).
+ */
+export function parseBody(kind, status, bytes, { inPlace = false } = {}) {
   return withHeapBytes(bytes, (ptr, len) => {
     if (status < 200 || status > 299) return { ok: false, networkError: false, error: wasm.parseErrorResponse(status, ptr, len) };
     const result = { ok: true };
-    if (kind === KIND.images) result.images = wasm.parseImagesResponse(ptr, len);
+    if (kind === KIND.images) result.images = wasm.parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
     else if (kind === KIND.chat) result.chat = wasm.parseChatCompletion(ptr, len);
     else result.json = wasm.parseJsonDocument(ptr, len);
     return result;
@@ -143,7 +148,7 @@ export async function sendWithFetch(fetchImpl, { method, url, headers, body, kin
         : signal?.aborted ? abortError(signal)
           : new APIConnectionError(`Connection error while reading the response: ${err?.cause?.code ?? err?.message}`);
     }
-    const result = parseBody(kind, response.status, bytes);
+    const result = parseBody(kind, response.status, bytes, { inPlace: true });  // `bytes` is ours to overwrite
     result.status = response.status;
     result.headers = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
     return result;

@@ -250,8 +250,12 @@ export interface Client {
 
 export declare function createClient(options?: ClientOptions): Promise<Client>;
 
-/** Parses a complete /images/generations response body without any network. */
-export declare function parseImagesResponse(bytes: Uint8Array): ImagesResult;
+/**
+ * Parses a complete /images/generations response body without any network.
+ * With `inPlace: true` each image is decoded back into `bytes` (its base64 text is overwritten) and `image.bytes`
+ * is a view of `bytes`: no new buffer per image. Without it, `bytes` is left untouched and each image gets its own.
+ */
+export declare function parseImagesResponse(bytes: Uint8Array, options?: { inPlace?: boolean }): ImagesResult;
 
 /** An image content part for chat input: { type: 'image_url', image_url: { url: 'data:…;base64,…' } }. */
 export declare function imagePart(
