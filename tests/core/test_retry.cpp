@@ -76,3 +76,22 @@ TEST_CASE("exponential backoff doubles, caps at 8 s and jitters down by at most 
     CHECK(decide_retry(in).delay_ms == Approx(expected[k] * 0.75).epsilon(1e-4));
   }
 }
+
+TEST_CASE("server_retry_delay: what the server asked for, uncapped, in decide_retry's order", "[retry]") {
+  double ms = -1;
+  CHECK(server_retry_delay("250", "9", 0, ms));
+  CHECK(ms == Approx(250));
+  CHECK(server_retry_delay("", " 1.5 ", 0, ms));
+  CHECK(ms == Approx(1500));
+  CHECK(server_retry_delay("", "120", 0, ms));  // over decide_retry's 60 s: reported as sent
+  CHECK(ms == Approx(120000));
+  CHECK(decide(429, 0, "", "", "120").delay_ms == Approx(500));
+  CHECK(server_retry_delay("", "Sun, 06 Nov 1994 08:49:30 GMT", 784111777000.0, ms));
+  CHECK(ms == Approx(-7000));  // a date in the past is negative; decide_retry then backs off
+  CHECK(server_retry_delay("-5", "9", 0, ms));  // a number is a number, as openai-node reads it
+  CHECK(ms == Approx(-5));
+  for (auto bad : {"", "2500abc", "abc", "1e999", "Tuesday, 06-Nov-94 08:49:37 GMT"}) {
+    CHECK_FALSE(server_retry_delay(bad, "", 0, ms));
+    CHECK_FALSE(server_retry_delay("", bad, 0, ms));
+  }
+}

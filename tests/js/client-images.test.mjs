@@ -242,6 +242,31 @@ test('images.generate hands out views of the response buffer (no new buffer per 
   }
 });
 
+test('APIError.retryAfterMs is the delay the retry logic reads from the headers, no other parse', async () => {
+  const { makeAPIError } = await import('../../wasm/js/errors.mjs');
+  const info = { errorClass: 'RateLimitError', status: 429, message: 'slow down', type: null, code: null, param: null, generationId: null };
+  const inTen = new Date(Date.now() + 10_000).toUTCString();   // an IMF-fixdate, 10 s ahead
+  const cases = [
+    [{ 'retry-after-ms': '250', 'retry-after': '9' }, 250],
+    [{ 'retry-after': '1.5' }, 1500],
+    [{ 'retry-after-ms': '2500abc' }, null],                            // not a number: the retry logic ignores it
+    [{ 'retry-after': 'Tuesday, 06-Nov-94 08:49:37 GMT' }, null],        // RFC 850 date: not an IMF-fixdate
+    [{ 'retry-after': inTen }, 'about 10 s'],
+    [{ 'retry-after': 'Sun, 06 Nov 1994 08:49:37 GMT' }, null],          // in the past
+    [{ 'retry-after-ms': '-5', 'retry-after': '9' }, null],              // a number, but negative: backoff
+    [{}, null],
+  ];
+  for (const [headers, expected] of cases) {
+    const err = makeAPIError(info, { headers });
+    const label = JSON.stringify(headers);
+    if (expected === 'about 10 s') assert.ok(err.retryAfterMs > 8000 && err.retryAfterMs <= 10_000, `${label}: ${err.retryAfterMs}`);
+    else assert.equal(err.retryAfterMs, expected, label);
+    const d = wasm.decideRetry(429, '', headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', 0, 2, Date.now(), 0);
+    if (err.retryAfterMs !== null) assert.ok(Math.abs(d.delayMs - err.retryAfterMs) < 50, `${label}: waits ${d.delayMs}, says ${err.retryAfterMs}`);
+    else assert.equal(d.delayMs, 500, `${label}: a header the error ignores is ignored by the retry too (backoff)`);
+  }
+});
+
 test('the key never appears in a logged client or in error messages', async () => {
   const c = await client();
   assert.ok(!JSON.stringify(c).includes(KEY));

@@ -146,6 +146,12 @@ emscripten::val decide(int status, const std::string& should_retry, const std::s
   return o;
 }
 
+// The server's requested delay in ms (number), or null: APIError.retryAfterMs.
+emscripten::val server_delay(const std::string& retry_after_ms, const std::string& retry_after, double now_ms) {
+  double ms;
+  return server_retry_delay(retry_after_ms, retry_after, now_ms, ms) ? emscripten::val(ms) : emscripten::val::null();
+}
+
 // Heap accounting for leak checks: bytes currently allocated by malloc, and the size of linear memory.
 emscripten::val heap_stats() {
   struct mallinfo mi = mallinfo();
@@ -187,6 +193,7 @@ EMSCRIPTEN_BINDINGS(imagegate) {
   function("parseJsonDocument", &parse_json_document);
   function("parseErrorResponse", &parse_error);
   function("decideRetry", &decide);
+  function("serverRetryDelay", &server_delay);
   function("heapStats", &heap_stats);
   function("version", &version);
   function("simdEnabled", &simd_enabled);

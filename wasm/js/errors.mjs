@@ -1,5 +1,6 @@
 // The error hierarchy of the public API, shaped like openai-node's. Messages are written for people and
 // never include the key (the client redacts it from anything a server echoes back).
+import { wasm } from './core.mjs';  // a cycle (core.mjs throws ImagegateError): both are only used at call time
 
 /** Base class of every error imagegate throws on purpose. */
 export class ImagegateError extends Error {
@@ -112,15 +113,13 @@ function redactDeep(value, redact, depth = 0) {
 }
 
 /** The wait the server asked for, in ms: retry-after-ms, else retry-after (seconds or an HTTP date); null if none. */
+/**
+ * The delay the server asked for, in ms, read by the core exactly as its retry decision reads it; null when there
+ * is none, or when it is negative (a date in the past), which the retry decision ignores too.
+ */
 function retryAfter(headers) {
-  const ms = Number.parseFloat(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
-  const value = headers['retry-after'];
-  if (value == null || value === '') return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+  const ms = wasm.serverRetryDelay(headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', Date.now());
+  return ms === null || ms < 0 ? null : Math.round(ms);
 }
 
 /** Builds the right APIError subclass from the core's parsed error fields. */

@@ -48,7 +48,8 @@ export declare class APIError extends ImagegateError {
   readonly generationId: string | null;
   readonly requestId: string | null;
   readonly headers: Record<string, string>;
-  /** How long the server asked to wait before retrying (retry-after-ms / retry-after), in ms; null if it did not say. */
+  /** How long the server asked to wait before retrying (retry-after-ms, else retry-after as seconds or an HTTP date),
+   *  in ms, read as the retry logic reads it; null if it did not say, said something unreadable, or a time in the past. */
   readonly retryAfterMs: number | null;
 }
 export declare class BadRequestError extends APIError {}

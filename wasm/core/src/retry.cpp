@@ -64,6 +64,15 @@ bool parse_http_date(std::string_view s, double& ms_out) {
   return true;
 }
 
+bool server_retry_delay(std::string_view retry_after_ms, std::string_view retry_after, double now_ms, double& ms_out) {
+  double v;
+  if (parse_number(retry_after_ms, v)) ms_out = v;
+  else if (parse_number(retry_after, v)) ms_out = v * 1000;
+  else if (parse_http_date(retry_after, v)) ms_out = v - now_ms;
+  else return false;
+  return true;
+}
+
 RetryDecision decide_retry(const RetryInput& in) {
   RetryDecision d;
   if (in.retries_done >= in.max_retries) return d;
@@ -71,11 +80,8 @@ RetryDecision decide_retry(const RetryInput& in) {
   if (in.should_retry != "true" && !retryable_status(in.status)) return d;
   d.retry = true;
 
-  double ms = -1, v;
-  if (parse_number(in.retry_after_ms, v)) ms = v;
-  else if (parse_number(in.retry_after, v)) ms = v * 1000;
-  else if (parse_http_date(in.retry_after, v)) ms = v - in.now_ms;
-  if (ms >= 0 && ms <= 60000) {
+  double ms;
+  if (server_retry_delay(in.retry_after_ms, in.retry_after, in.now_ms, ms) && ms >= 0 && ms <= 60000) {
     d.delay_ms = ms;
     return d;
   }

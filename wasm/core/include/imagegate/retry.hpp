@@ -25,6 +25,11 @@ struct RetryDecision {
 
 RetryDecision decide_retry(const RetryInput& in);
 
+// The delay the server asked for, as decide_retry reads it: `retry-after-ms` if it is a number, else `retry-after`
+// as seconds or an IMF-fixdate (minus now_ms; negative for a date in the past). False when neither is usable.
+// Not capped: decide_retry honours it only within 0..60 s; APIError.retryAfterMs reports it as sent.
+bool server_retry_delay(std::string_view retry_after_ms, std::string_view retry_after, double now_ms, double& ms_out);
+
 // Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into ms since the epoch; false if malformed.
 bool parse_http_date(std::string_view s, double& ms_out);
 
