@@ -349,6 +349,9 @@ if (st) {
   md.push(`| **total for a browser** (without node-xhr.mjs) | **${kb(st.size.browser.raw)}** | **${kb(st.size.browser.gzip9)}** | **${kb(st.size.browser.brotli)}** |`);
   md.push(`| total, everything shipped | ${kb(st.size.total.raw)} | ${kb(st.size.total.gzip9)} | ${kb(st.size.total.brotli)} |`);
   md.push('');
+  const gz = st.size.browser.gzip9;
+  target('size', 'shipped for a browser: wasm + glue + wrapper, gzip -9', `${fmt(gz / 1000, 1)} KB`, '≤ 100 KB', gz <= 100_000,
+    `${gz} bytes (${kb(gz)}); brotli ${kb(st.size.browser.brotli)}; wasm ${kb(st.size.files.find((f) => f.file.endsWith('.wasm')).gzip9)}, glue (Closure) ${kb(st.size.files.find((f) => f.file.endsWith('imagegate_wasm.mjs')).gzip9)}`);
   const bestCold = (pick) => runs.map(pick).filter(Boolean).reduce((a, b) => (!a || b.median < a.median ? b : a), null);
   const ni = bestCold((r) => r.startup?.coldNode.importToDecode), np = bestCold((r) => r.startup?.coldNode.processToDecode), ns = bestCold((r) => r.startup?.coldNode.processToScript);
   const ci = bestCold((r) => r.chromium.cold?.cold.importToDecode), cn = bestCold((r) => r.chromium.cold?.cold.navigationToDecode), cr = bestCold((r) => r.chromium.cold?.reload.importToDecode);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "imagegate/json_util.hpp"
 #include "imagegate/request.hpp"
 
 using namespace imagegate;
@@ -77,4 +78,24 @@ TEST_CASE("chat request: validation and stream options", "[request]") {
   CHECK(chat(R"({"model":"m","messages":[]})", false).param == "messages");
   CHECK(chat(R"({"model":"m","messages":[{"content":"x"}]})", false).param == "messages");
   CHECK(chat(R"({"model":"m","messages":[{"role":"user"}],"modalities":"image"})", false).param == "modalities");
+}
+
+TEST_CASE("request bodies: write_json gives the same text as nlohmann's dump()", "[request]") {
+  const char* docs[] = {
+      R"({"model":"m","prompt":"p","n":3,"temperature":0.7,"top_p":1e-7,"big":1.5e300,"neg":-2.25,"z":-0.0,"zero":0.0})",
+      R"({"a":[1,-2,18446744073709551615,-9223372036854775808,true,false,null,[],{},[[{}]]],"b":{"c":{"d":"e"}}})",
+      R"({"s":"quote \" backslash \\ slash / \b\f\n\r\t \u0000\u0001\u001f\u007f \u00e9 \u20ac \ud83d\ude00 é € 😀"})",
+      R"({"\u0001key\n":"v","":"","x y":"\u2028\u2029"})",
+      R"([0.1,0.2,0.30000000000000004,100,1e21,1e-5,123456789012345678901234567890,5e-324,1.7976931348623157e308])",
+  };
+  for (const char* d : docs) {
+    const json j = json::parse(d);
+    std::string out;
+    write_json(j, out);
+    CHECK(out == j.dump());
+  }
+  // and through the builders
+  auto r = images(R"({"model":"m","prompt":"caf\u00e9 \"x\"\n","seed":-1,"guidance":3.5})");
+  REQUIRE(r.ok());
+  CHECK(r.body == json::parse(r.body).dump());
 }

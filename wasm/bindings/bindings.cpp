@@ -17,6 +17,7 @@
 #include "imagegate/image_info.hpp"
 #include "imagegate/request.hpp"
 #include "imagegate/retry.hpp"
+#include "imagegate/minsize.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
@@ -74,6 +75,7 @@ JsImageInfo sniff(uintptr_t in, uint32_t len) {
 
 // Validates request parameters (JSON bytes) and returns {error, param} or {ptr, len}: the body in a heap
 // block that the caller frees with _free.
+IMAGEGATE_MINSIZE
 emscripten::val build_request(int kind, uintptr_t in, uint32_t len) {
   BuiltRequest r = kind == 0 ? build_images_request(heap_ptr<const uint8_t>(in), len)
                              : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == 2);
@@ -128,6 +130,7 @@ emscripten::val parse_error(int status, uintptr_t in, uint32_t len) {
   return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len));
 }
 
+IMAGEGATE_MINSIZE
 emscripten::val decide(int status, const std::string& should_retry, const std::string& retry_after_ms,
                        const std::string& retry_after, int retries_done, int max_retries, double now_ms, double jitter) {
   RetryInput in;

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <memory>
 #include <algorithm>
-#include <unordered_map>
 #include <vector>
 
 #include "imagegate/chat_images.hpp"
+#include "handle_map.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
@@ -19,8 +19,8 @@ using emscripten::val;
 using namespace imagegate;
 using namespace imagegate_bindings;
 
-std::unordered_map<uint32_t, std::unique_ptr<ChatStream>>& streams() {
-  static std::unordered_map<uint32_t, std::unique_ptr<ChatStream>> map;
+HandleMap<std::unique_ptr<ChatStream>>& streams() {
+  static HandleMap<std::unique_ptr<ChatStream>> map;
   return map;
 }
 uint32_t next_stream = 1;
@@ -38,8 +38,8 @@ struct StreamOut {
   uint64_t seq = 0;                 // the event these accumulators belong to
   std::vector<Accumulator> accs;
 };
-std::unordered_map<uint32_t, StreamOut>& outs() {
-  static std::unordered_map<uint32_t, StreamOut> map;
+HandleMap<StreamOut>& outs() {
+  static HandleMap<StreamOut> map;
   return map;
 }
 constexpr size_t kAccMin = 256 << 10;  // below this, copy at the end as before
@@ -75,10 +75,10 @@ void accumulate(uint32_t id, const ChatStream& s) {
 
 // The bytes of a finished image: a view of its accumulator when there is one, else a fresh copy.
 val image_bytes(uint32_t id, const ChatStreamEvent& e) {
-  auto it = outs().find(id);
+  StreamOut* out = outs().find(id);
   const auto& b = e.image.bytes;
-  if (it != outs().end() && it->second.seq == e.event_seq && e.extract_index < it->second.accs.size()) {
-    Accumulator& a = it->second.accs[e.extract_index];
+  if (out && out->seq == e.event_seq && e.extract_index < out->accs.size()) {
+    Accumulator& a = out->accs[e.extract_index];
     if (a.copied) {
       copy_into(a, b.data(), b.size());
       val view = a.buf.call<val>("subarray", 0, static_cast<double>(b.size()));
@@ -148,18 +148,20 @@ uint32_t chat_stream_create() {
 // Returns {events, pendingBytes, pendingImage, meta}; an unknown handle gives no events.
 val chat_stream_feed(uint32_t id, uintptr_t ptr, uint32_t len) {
   std::vector<ChatStreamEvent> events;
-  auto it = streams().find(id);
-  if (it == streams().end()) return val::null();
-  it->second->feed(reinterpret_cast<const uint8_t*>(ptr), len, events);
-  return events_val(id, *it->second, events);
+  std::unique_ptr<ChatStream>* stream = streams().find(id);
+  if (!stream) return val::null();
+  ChatStream& s = **stream;
+  s.feed(reinterpret_cast<const uint8_t*>(ptr), len, events);
+  return events_val(id, s, events);
 }
 
 val chat_stream_finish(uint32_t id) {
   std::vector<ChatStreamEvent> events;
-  auto it = streams().find(id);
-  if (it == streams().end()) return val::null();
-  it->second->finish(events);
-  return events_val(id, *it->second, events);
+  std::unique_ptr<ChatStream>* stream = streams().find(id);
+  if (!stream) return val::null();
+  ChatStream& s = **stream;
+  s.finish(events);
+  return events_val(id, s, events);
 }
 
 void chat_stream_destroy(uint32_t id) {

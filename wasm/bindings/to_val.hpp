@@ -12,13 +12,13 @@ inline emscripten::val to_val(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
       val o = val::object();
-      for (auto it = j.begin(); it != j.end(); ++it) o.set(it.key(), to_val(it.value()));
+      for (const auto& [key, value] : j.get_ref<const nlohmann::json::object_t&>()) o.set(key, to_val(value));
       return o;
     }
     case nlohmann::json::value_t::array: {
       val a = val::array();
       unsigned i = 0;
-      for (const auto& v : j) a.set(i++, to_val(v));
+      for (const auto& v : j.get_ref<const nlohmann::json::array_t&>()) a.set(i++, to_val(v));
       return a;
     }
     case nlohmann::json::value_t::string: return val(j.get_ref<const std::string&>());

@@ -8,11 +8,12 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "imagegate/api_error.hpp"
 #include "imagegate/json_util.hpp"
+#include "imagegate/minsize.hpp"
+#include "handle_map.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
@@ -39,8 +40,8 @@ struct Pending {
   emscripten_fetch_t* fetch = nullptr;
 };
 
-std::unordered_map<uint32_t, std::unique_ptr<Pending>>& pending() {
-  static std::unordered_map<uint32_t, std::unique_ptr<Pending>> map;
+imagegate_bindings::HandleMap<std::unique_ptr<Pending>>& pending() {
+  static imagegate_bindings::HandleMap<std::unique_ptr<Pending>> map;
   return map;
 }
 uint32_t next_id = 1;
@@ -131,6 +132,7 @@ void on_progress(emscripten_fetch_t* f) {
 // Starts a request. `headers` is a flat JS array [name, value, ...]; the body (may be 0/0) is heap memory
 // that JS keeps alive until the callback has run or the request was aborted. Returns the id for
 // abort_request. The callback may run before this returns (a synchronous send failure).
+IMAGEGATE_MINSIZE
 uint32_t start_request(const std::string& method, const std::string& url, val headers, uintptr_t body_ptr,
                        uint32_t body_len, int kind, val callback) {
   auto p = std::make_unique<Pending>();
@@ -161,16 +163,16 @@ uint32_t start_request(const std::string& method, const std::string& url, val he
   pending()[id] = std::move(p);
   emscripten_fetch_t* f = emscripten_fetch(&attr, url.c_str());
   // A synchronous failure has already finished (and erased) the request: only record live ones.
-  if (auto it = pending().find(id); it != pending().end()) it->second->fetch = f;
+  if (auto* live = pending().find(id)) (*live)->fetch = f;
   return id;
 }
 
 // Cancels a request: its callback is never called. Safe on finished or unknown ids.
 void abort_request(uint32_t id) {
-  auto it = pending().find(id);
-  if (it == pending().end()) return;
-  std::unique_ptr<Pending> p = std::move(it->second);
-  pending().erase(it);
+  auto* live = pending().find(id);
+  if (!live) return;
+  std::unique_ptr<Pending> p = std::move(*live);
+  pending().erase(id);
   if (emscripten_fetch_t* f = p->fetch) {
     silence(f);
     emscripten_fetch_close(f);

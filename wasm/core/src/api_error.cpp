@@ -4,6 +4,7 @@
 #include <string>
 
 #include "imagegate/json_util.hpp"
+#include "imagegate/minsize.hpp"
 
 namespace imagegate {
 
@@ -51,6 +52,7 @@ std::string excerpt(const uint8_t* body, size_t len, size_t max = 200) {
 
 }  // namespace
 
+IMAGEGATE_MINSIZE
 ApiErrorInfo api_error_from_json(int status, const nlohmann::json& body) {
   ApiErrorInfo info;
   info.status = status;
@@ -79,6 +81,7 @@ ApiErrorInfo api_error_from_json(int status, const nlohmann::json& body) {
   return info;
 }
 
+IMAGEGATE_MINSIZE
 ApiErrorInfo parse_error_response(int status, const uint8_t* body, size_t len) {
   nlohmann::json parsed;
   if (len > 0 && !parse_json(body, len, parsed).failed && parsed.is_object()) return api_error_from_json(status, parsed);

@@ -502,9 +502,9 @@ bool check_document(const nlohmann::json& doc, Result& out, size_t doc_pos, size
     set_error(out, ResponseErrorKind::no_images, data_pos, -1, "the response's \"data\" array is empty");
     return false;
   }
-  out.metadata = nlohmann::json::object();
-  for (auto it = doc.begin(); it != doc.end(); ++it)
-    if (it.key() != "data") out.metadata[it.key()] = it.value();
+  out.metadata = nlohmann::json(nlohmann::json::value_t::object);
+  for (const auto& [key, value] : doc.get_ref<const nlohmann::json::object_t&>())
+    if (key != "data") out.metadata[key] = value;
   data = &*d;
   return true;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "imagegate/json_util.hpp"
+#include "imagegate/minsize.hpp"
 
 namespace imagegate {
 
@@ -41,6 +42,7 @@ bool valid_size(const std::string& s) {
 
 }  // namespace
 
+IMAGEGATE_MINSIZE
 BuiltRequest build_images_request(const uint8_t* params_json, size_t len) {
   nlohmann::json j;
   BuiltRequest r;
@@ -56,13 +58,14 @@ BuiltRequest build_images_request(const uint8_t* params_json, size_t len) {
       return fail("size", "`size` must look like \"1024x1024\" (width x height in pixels) or \"auto\"");
   }
   if (auto it = j.find("response_format"); it != j.end() && !it->is_null()) {
-    if (!it->is_string() || (*it != "b64_json" && *it != "url"))
+    if (!it->is_string() || (it->get_ref<const std::string&>() != "b64_json" && it->get_ref<const std::string&>() != "url"))
       return fail("response_format", "`response_format` must be \"b64_json\" or \"url\"");
   }
-  r.body = j.dump();
+  write_json(j, r.body);
   return r;
 }
 
+IMAGEGATE_MINSIZE
 BuiltRequest build_chat_request(const uint8_t* params_json, size_t len, bool stream) {
   nlohmann::json j;
   BuiltRequest r;
@@ -84,13 +87,14 @@ BuiltRequest build_chat_request(const uint8_t* params_json, size_t len, bool str
   if (stream) {
     j["stream"] = true;
     auto& so = j["stream_options"];
-    if (!so.is_object()) so = nlohmann::json::object();
+    if (!so.is_object()) so = nlohmann::json(nlohmann::json::value_t::object);
     if (!so.contains("include_usage")) so["include_usage"] = true;
   } else {
-    j.erase("stream");
-    j.erase("stream_options");
+    auto& fields = j.get_ref<nlohmann::json::object_t&>();  // an object: parse_params checked
+    fields.erase("stream");
+    fields.erase("stream_options");
   }
-  r.body = j.dump();
+  write_json(j, r.body);
   return r;
 }
 

@@ -23,4 +23,9 @@ size_t json_nesting_depth(const uint8_t* data, size_t len, size_t limit = kMaxJs
 // Parses `data` into `out`. On failure `out` is null and the error says where and why.
 JsonParseError parse_json(const uint8_t* data, size_t len, nlohmann::json& out);
 
+// Appends the same text as `j.dump()` (compact, UTF-8 kept as is) to `out`. For documents from parse_json
+// (every string valid UTF-8, no binary values). Not nlohmann's serializer: that one drags snprintf and
+// its own output-adapter machinery into the wasm (about 4 KiB gzip).
+void write_json(const nlohmann::json& j, std::string& out);
+
 }  // namespace imagegate
