@@ -153,9 +153,14 @@ for (const env of ['node', 'chromium']) {
 {
   const w = best('chromium', 'base64', 'wasm.bytes', 8 * MiB), ws = best('chromium', 'base64', 'wasm.string', 8 * MiB);
   const fb = best('chromium', 'base64', 'peer.fromBase64', 8 * MiB), at = best('chromium', 'base64', 'peer.atob', 8 * MiB);
+  // Like for like, both allocate their output. The detail adds the pairs that don't: decodeBase64Into(bytes,
+  // target) against fromBase64 and against setFromBase64 (V8's own kernel into a ready buffer, the real ceiling).
+  const wi = best('chromium', 'base64', 'wasm.into', 8 * MiB), sf = best('chromium', 'base64', 'peer.setFromBase64', 8 * MiB);
   if (w && fb) {
     target('base64', 'Chromium 8 MiB: decodeBase64(bytes) vs Uint8Array.fromBase64', `${fmt(ratio(fb, w))}×`, '≥ 5×', ratio(fb, w) >= 5,
-      `${fmtMs(w.ms.median)} ms vs ${fmtMs(fb.ms.median)} ms; string input ${fmt(ratio(fb, ws))}×`);
+      `${fmtMs(w.ms.median)} ms vs ${fmtMs(fb.ms.median)} ms; string input ${fmt(ratio(fb, ws))}×` +
+      (wi ? `; decodeBase64Into(bytes, target) ${fmtMs(wi.ms.median)} ms: ${fmt(ratio(fb, wi))}× fromBase64` : '') +
+      (wi && sf ? `, ${fmt(ratio(sf, wi))}× target.setFromBase64(string) (${fmtMs(sf.ms.median)} ms)` : ''));
   }
   if (w && at) {
     target('base64', 'Chromium 8 MiB: decodeBase64(bytes) vs atob + charCodeAt', `${fmt(ratio(at, w))}×`, '≥ 10×', ratio(at, w) >= 10,
