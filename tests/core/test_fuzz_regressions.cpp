@@ -143,3 +143,33 @@ TEST_CASE("fuzz: a data URL header with invalid UTF-8 in a skipped parameter is 
   CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
   CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
 }
+
+TEST_CASE("fuzz: percent escapes in a data URL are read after JSON unescaping, as the reference does", "[fuzz][images]") {
+  // crash-4a723e31f90de4879455164cca2aa1c7f46ed809: in "QUJD%\u00413D" the JSON escape stands for 'A', so the
+  // payload is "QUJD%A3D": %A3 is a byte outside the alphabet (bad_base64). The fast path looked at the raw
+  // bytes, saw "%\" and reported a malformed percent escape (bad_data_url).
+  struct Case { const char* url; ResponseErrorKind kind; const char* bytes; };
+  const Case cases[] = {
+      {R"(data:image/png;base64,QUJD%\u00413D)", ResponseErrorKind::bad_base64, nullptr},
+      {R"(data:image/png;base64,QUJ%\u00344)", ResponseErrorKind::none, "ABC"},        // escaped hex digit
+      {R"(data:image/png;base64,QUJ\u002544)", ResponseErrorKind::none, "ABC"},        // escaped '%'
+      {R"(data:image/png;base64,QU%4A\u0025\u00344)", ResponseErrorKind::none, "ABC"},  // both, twice
+      {R"(data:image/png;base64,QUJD%\u0041)", ResponseErrorKind::bad_data_url, nullptr},  // '%' then one digit
+      {R"(data:image/png;base64,QU!D%\u0047G)", ResponseErrorKind::bad_data_url, nullptr}, // bad '%' after a bad char
+      {R"(data:image/png;base64,QU!D%\u00341)", ResponseErrorKind::bad_base64, nullptr},   // good '%' after a bad char
+  };
+  for (const Case& c : cases) {
+    const std::string text = std::string(R"({"data":[{"url":")") + c.url + R"("}]})";
+    INFO(text);
+    auto buf = bytes(text);
+    const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
+    const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    CHECK(ref.error.kind == c.kind);
+    CHECK(fast.error.kind == c.kind);
+    CHECK(fast.error.base64_error == ref.error.base64_error);
+    if (c.bytes) {
+      REQUIRE(fast.images.size() == 1);
+      CHECK(std::string(buf.begin() + fast.images[0].offset, buf.begin() + fast.images[0].offset + fast.images[0].length) == c.bytes);
+    }
+  }
+}

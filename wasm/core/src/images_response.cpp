@@ -198,15 +198,49 @@ bool Scanner::target_string() const {
   return depth_ == 3 && in_data_ && kind_[3] == kObject && !expect_key_[3] && (key_[3] == "b64_json" || key_[3] == "url");
 }
 
+// Percent-decoding of a data URL payload, byte by byte over the JSON-unescaped text (a '%' or its hex digits may
+// themselves be JSON escapes, as in "%\u00413D"): what the reference gets by unescaping the string first.
+struct PercentDecoder {
+  int state = 0;     // 0: outside an escape, 1: after '%', 2: after '%' and one hex digit
+  int high = 0;
+  size_t start = 0;  // where the pending (or last) '%' is in the response
+  bool decoded = false;  // the last byte_ready came from a %XX escape
+  enum Step { byte_ready, pending, malformed };
+  // `b` (at response index `at`): byte_ready with `b` replaced by the byte to decode, pending, or malformed.
+  Step take(uint8_t& b, size_t at) {
+    const int h = hex_digit(b);
+    switch (state) {
+      case 0:
+        decoded = false;
+        if (b != '%') return byte_ready;
+        state = 1;
+        start = at;
+        return pending;
+      case 1:
+        if (h < 0) return malformed;
+        high = h;
+        state = 2;
+        return pending;
+      default:
+        if (h < 0) return malformed;
+        b = static_cast<uint8_t>(high * 16 + h);
+        state = 0;
+        decoded = true;
+        return byte_ready;
+    }
+  }
+};
+
 // Decodes the base64 that starts at `begin` in place (output at `write_at`), up to the closing quote of the JSON
 // string, validating the JSON as it goes. Returns the index of the closing quote, or kNpos on invalid JSON.
-// `percent`: the string is a data URL, whose payload may be percent-encoded (decoded like a JSON escape).
+// `percent`: the string is a data URL, whose payload may be percent-encoded.
 size_t Scanner::decode_string(size_t begin, size_t write_at, Field& f, bool percent) {
   Base64StreamDecoder dec(image_base64_options());
   std::vector<std::pair<size_t, size_t>> runs;  // (decoder offset, response index) where fed bytes jump
   size_t fed = 0, w = write_at, i = begin;
   bool failed = false;
   Base64Result err;
+  PercentDecoder pct;
   auto note_run = [&](size_t at) {
     if (runs.empty() || runs.back().second + (fed - runs.back().first) != at) runs.emplace_back(fed, at);
   };
@@ -214,8 +248,24 @@ size_t Scanner::decode_string(size_t begin, size_t write_at, Field& f, bool perc
     failed = true;
     err = r;
   };
+  auto bad_percent = [&](size_t at) {
+    if (f.bad_percent) return;
+    f.bad_percent = true;
+    f.error_pos = at;
+    failed = true;
+  };
+  // One JSON character at j: its length (0 = invalid JSON) and the byte it stands for in a base64 payload.
+  auto json_char = [&](size_t j, uint8_t& byte) -> size_t {
+    const uint8_t c = buf_[j];
+    byte = 0xFF;
+    if (c == '\\') return read_escape(buf_ + j, len_ - j, byte);
+    if (c >= 0x80) return utf8_sequence(buf_ + j, len_ - j);
+    if (c < 0x20) return 0;
+    byte = c;  // printable ASCII: outside the alphabet, or '%' in a data URL
+    return 1;
+  };
   while (i < len_) {
-    if (!failed) {
+    if (!failed && pct.state == 0) {  // the bulk kernel stops at the first byte outside the alphabet
       note_run(i);
       const Base64Result r = dec.feed_until_invalid(buf_ + i, len_ - i, buf_ + w, len_ - w);
       w += r.written;
@@ -229,8 +279,8 @@ size_t Scanner::decode_string(size_t begin, size_t write_at, Field& f, bool perc
       i += r.consumed;
       if (i >= len_) break;
     }
-    const uint8_t c = buf_[i];
-    if (c == '"') {
+    if (buf_[i] == '"') {
+      if (percent && pct.state != 0) bad_percent(pct.start);  // a '%' cut short by the end of the string
       if (!failed) {
         const Base64Result r = dec.finish(buf_ + w, i - w);
         w += r.written;
@@ -246,61 +296,39 @@ size_t Scanner::decode_string(size_t begin, size_t write_at, Field& f, bool perc
       f.out_length = failed ? 0 : w - write_at;
       return i;
     }
-    uint8_t byte = 0xFF;
-    size_t n = 1;
-    if (percent && c == '%') {
-      if (i + 2 < len_ && hex_digit(buf_[i + 1]) >= 0 && hex_digit(buf_[i + 2]) >= 0) {
-        byte = static_cast<uint8_t>(hex_digit(buf_[i + 1]) * 16 + hex_digit(buf_[i + 2]));
-        n = 3;
-      } else if (!f.bad_percent) {
-        f.bad_percent = true;
-        f.error_pos = i;
-        failed = true;
-      }
-    } else if (c == '\\') {
-      n = read_escape(buf_ + i, len_ - i, byte);
-    } else if (c >= 0x80) {
-      n = utf8_sequence(buf_ + i, len_ - i);
-    } else if (c < 0x20) {
-      n = 0;
-    } else {
-      byte = c;  // a printable ASCII character outside the alphabet
-    }
+    uint8_t byte;
+    const size_t n = json_char(i, byte);
     if (n == 0) {
       json_error_ = true;
       json_error_pos_ = i;
       return kNpos;
     }
-    if (!failed) {
-      note_run(i);
+    PercentDecoder::Step step = PercentDecoder::byte_ready;
+    if (percent) {
+      step = pct.take(byte, i);
+      if (step == PercentDecoder::malformed) bad_percent(pct.start);
+    }
+    if (!failed && step == PercentDecoder::byte_ready) {
+      note_run(pct.decoded ? pct.start : i);  // a decoded %XX maps to its '%'
       const Base64Result r = dec.feed(&byte, 1, buf_ + w, i + n - w);
       w += r.written;
       fed += 1;
       if (!r.ok()) record(r);
-      // runs must map this single byte to the escape's start; the next run starts a new entry.
+      // runs must map this single byte to its start; the next run starts a new entry.
       runs.emplace_back(fed, i + n);
     }
     i += n;
-    if (failed) {  // keep validating the JSON to the closing quote; no more decoding
+    if (failed) {  // keep validating the JSON (and, in a data URL, its percent escapes) to the closing quote
       size_t j = i;
-      while (j < len_) {
-        const uint8_t d = buf_[j];
-        if (d == '"') break;
-        size_t m = 1;
-        uint8_t tmp;
-        if (d == '\\') m = read_escape(buf_ + j, len_ - j, tmp);
-        else if (d >= 0x80) m = utf8_sequence(buf_ + j, len_ - j);
-        else if (d < 0x20) m = 0;
-        if (percent && d == '%' && !f.bad_percent &&
-            !(j + 2 < len_ && hex_digit(buf_[j + 1]) >= 0 && hex_digit(buf_[j + 2]) >= 0)) {
-          f.bad_percent = true;
-          f.error_pos = j;
-        }
+      while (j < len_ && buf_[j] != '"') {
+        uint8_t b;
+        const size_t m = json_char(j, b);
         if (!m) {
           json_error_ = true;
           json_error_pos_ = j;
           return kNpos;
         }
+        if (percent && !f.bad_percent && pct.take(b, j) == PercentDecoder::malformed) bad_percent(pct.start);
         j += m;
       }
       i = j;
