@@ -9,12 +9,12 @@
 #include "imagegate/data_url.hpp"
 #include "imagegate/images_response.hpp"
 #include "imagegate/json_util.hpp"
+#include "images_paths.hpp"
 
 using namespace imagegate;
-
-namespace {
-std::vector<uint8_t> bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
-}  // namespace
+using imagegate_test::Parsed;
+using imagegate_test::parse;
+using imagegate_test::reference;
 
 TEST_CASE("fuzz: a NUL byte ends nothing: JSON with a NUL is invalid", "[fuzz][json]") {
   // nlohmann's lexer treats '\0' as the end of the input, so "{...}\0garbage" used to parse as "{...}".
@@ -28,9 +28,9 @@ TEST_CASE("fuzz: a NUL byte ends nothing: JSON with a NUL is invalid", "[fuzz][j
 
 TEST_CASE("fuzz: images response with a NUL after the document is invalid JSON on both paths", "[fuzz][images]") {
   const std::string text("{\"data\":[{\"b64_json\":\"QUJD\"}]}\0{\"x\":", 36);
-  auto buf = bytes(text);
-  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
-  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  const Parsed parsed = parse(text);
+  const ImagesResponse& fast = parsed.r;
+  const ReferenceImages ref = reference(text);
   CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
   CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
   CHECK(fast.error.position == 30);
@@ -41,9 +41,9 @@ TEST_CASE("fuzz: the first crash input (a literal, a NUL, then broken JSON) agre
   // crash-139a8dfae63fe13dbe33e2826d4ca0eaae572b5c: the reference saw `true` (unexpected_shape), the fast path
   // saw the invalid UTF-8 after the NUL (invalid_json).
   const std::string text("true\0{\"da4_json\":VQUJD\\u00e9REVG\"}].}\xb1", 38);
-  auto buf = bytes(text);
-  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
-  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  const Parsed parsed = parse(text);
+  const ImagesResponse& fast = parsed.r;
+  const ReferenceImages ref = reference(text);
   CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
   CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
 }
@@ -85,9 +85,9 @@ TEST_CASE("fuzz: a data URL with an empty payload in data[].url (slow path)", "[
   // memcpy(buf + at, bytes.data(), 0), and an empty vector's data() is null: undefined behaviour.
   for (const std::string text : {std::string("{\"keated\":1,\"data\":[{\"url\":\"data:s/uAqs4,\"}]}"),
                                  std::string("{\"data\":[{\"url\":\"data:,\"},{\"url\":\"data:text/plain;charset=x,\"}]}")}) {
-    auto buf = bytes(text);
-    const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
-    const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    const Parsed parsed = parse(text);
+    const ImagesResponse& fast = parsed.r;
+    const ReferenceImages ref = reference(text);
     REQUIRE(fast.error.ok());
     REQUIRE(ref.error.ok());
     REQUIRE(fast.images.size() == ref.images.size());
@@ -137,9 +137,9 @@ TEST_CASE("fuzz: a data URL header with invalid UTF-8 in a skipped parameter is 
   // Found by fuzz_images_response once parameters without '=' were skipped: the fast path spliced a header whose
   // skipped parameter held a 0xFF byte, which nlohmann (the reference) rejects as invalid UTF-8.
   const std::string text = "{\"data\":[{\"url\":\"data:image/png;x\xffy;base64,QUJD\"}]}";
-  auto buf = bytes(text);
-  const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
-  const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  const Parsed parsed = parse(text);
+  const ImagesResponse& fast = parsed.r;
+  const ReferenceImages ref = reference(text);
   CHECK(fast.error.kind == ResponseErrorKind::invalid_json);
   CHECK(ref.error.kind == ResponseErrorKind::invalid_json);
 }
@@ -161,15 +161,16 @@ TEST_CASE("fuzz: percent escapes in a data URL are read after JSON unescaping, a
   for (const Case& c : cases) {
     const std::string text = std::string(R"({"data":[{"url":")") + c.url + R"("}]})";
     INFO(text);
-    auto buf = bytes(text);
-    const ImagesResponse fast = parse_images_response(buf.data(), buf.size());
-    const ReferenceImages ref = parse_images_response_reference(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    const Parsed parsed = parse(text);
+    const ImagesResponse& fast = parsed.r;
+    const ReferenceImages ref = reference(text);
     CHECK(ref.error.kind == c.kind);
     CHECK(fast.error.kind == c.kind);
     CHECK(fast.error.base64_error == ref.error.base64_error);
     if (c.bytes) {
       REQUIRE(fast.images.size() == 1);
-      CHECK(std::string(buf.begin() + fast.images[0].offset, buf.begin() + fast.images[0].offset + fast.images[0].length) == c.bytes);
+      const std::vector<uint8_t> image = parsed.image(0);
+      CHECK(std::string(image.begin(), image.end()) == c.bytes);
     }
   }
 }

@@ -5,9 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "images_paths.hpp"
 #include "imagegate/images_response.hpp"
 
 using namespace imagegate;
+using imagegate_test::Parsed;
+using imagegate_test::parse;
+using imagegate_test::reference;
 
 namespace {
 using Bytes = std::vector<uint8_t>;
@@ -24,23 +28,6 @@ Bytes fake_png(std::mt19937& rng, uint32_t w, uint32_t h, size_t extra) {
     for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
   for (size_t i = 0; i < extra; ++i) b.push_back(uint8_t(rng()));
   return b;
-}
-struct Parsed {
-  ImagesResponse r;
-  Bytes buf;
-  Bytes image(size_t i) const {
-    const auto& img = r.images.at(i);
-    return Bytes(buf.begin() + img.offset, buf.begin() + img.offset + img.length);
-  }
-};
-Parsed parse(const std::string& json) {
-  Parsed p;
-  p.buf.assign(json.begin(), json.end());
-  p.r = parse_images_response(p.buf.data(), p.buf.size());
-  return p;
-}
-ReferenceImages reference(const std::string& json) {
-  return parse_images_response_reference(reinterpret_cast<const uint8_t*>(json.data()), json.size());
 }
 // The fast path and the reference must agree on the outcome, the images and the metadata.
 void agree(const std::string& json) {
