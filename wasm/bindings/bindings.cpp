@@ -126,8 +126,8 @@ emscripten::val parse_images(uintptr_t in, uint32_t len, emscripten::val write_b
 emscripten::val parse_json_document(uintptr_t in, uint32_t len) {
   return imagegate_bindings::json_document_val(heap_ptr<const uint8_t>(in), len);
 }
-emscripten::val parse_error(int status, uintptr_t in, uint32_t len) {
-  return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len));
+emscripten::val parse_error(int status, uintptr_t in, uint32_t len, const std::string& secret) {
+  return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len, secret));
 }
 
 IMAGEGATE_MINSIZE

@@ -32,6 +32,7 @@ struct Pending {
   uint32_t id = 0;
   ParseKind kind = ParseKind::json;
   std::string method;
+  std::string secret;  // the request's credential: redacted from error excerpts before they are cut
   std::vector<std::string> header_storage;
   std::vector<const char*> header_ptrs;
   const uint8_t* body = nullptr;  // owned by JS, kept alive until the callback or abort (emscripten_fetch does not copy it)
@@ -100,8 +101,9 @@ void on_error(emscripten_fetch_t* f) {
     result.set("networkError", true);
   } else {
     result.set("networkError", false);
+    const auto* p = static_cast<const Pending*>(f->userData);
     ApiErrorInfo info = parse_error_response(f->status, reinterpret_cast<const uint8_t*>(f->data),
-                                             static_cast<size_t>(f->numBytes));
+                                             static_cast<size_t>(f->numBytes), p->secret);
     result.set("error", api_error_val(info));
   }
   finish(f, result);
@@ -134,11 +136,12 @@ void on_progress(emscripten_fetch_t* f) {
 // abort_request. The callback may run before this returns (a synchronous send failure).
 IMAGEGATE_MINSIZE
 uint32_t start_request(const std::string& method, const std::string& url, val headers, uintptr_t body_ptr,
-                       uint32_t body_len, int kind, val callback) {
+                       uint32_t body_len, int kind, const std::string& secret, val callback) {
   auto p = std::make_unique<Pending>();
   p->id = next_id++;
   p->kind = static_cast<ParseKind>(kind);
   p->method = method;
+  p->secret = secret;
   p->body = reinterpret_cast<const uint8_t*>(body_ptr);
   p->body_len = body_len;
   p->callback = callback;

@@ -76,15 +76,30 @@ export class ChatCompletionStream {
   #finalPromise = null;
 
   /** @param open (signal) => Promise<{ response, requestId }>: performs the request (with retries). */
+  #callerSignal;
+
   constructor(open, { signal, timeout, redact }) {
     this.#open = open;
     this.timeout = timeout;
     this.redact = redact;
-    if (signal) {
-      if (signal.aborted) this.#controller.abort(signal.reason);
-      else signal.addEventListener('abort', () => this.#controller.abort(signal.reason), { once: true });
-    }
+    // The caller's signal may outlive many streams: it is linked only while this one runs (see #linkCallerSignal).
+    this.#callerSignal = signal ?? null;
+    if (signal?.aborted) this.#controller.abort(signal.reason);
     this.requestId = null;
+  }
+
+  /**
+   * Follows the caller's signal while the stream runs; returns the unlink. The listener holds the controller only,
+   * never the stream (whose images a long-lived signal would otherwise keep alive), and is removed when it ends.
+   */
+  #linkCallerSignal() {
+    const signal = this.#callerSignal;
+    const controller = this.#controller;
+    if (!signal) return () => {};
+    if (signal.aborted) { controller.abort(signal.reason); return () => {}; }
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
   }
 
   get signal() { return this.#controller.signal; }
@@ -136,6 +151,15 @@ export class ChatCompletionStream {
 
   async *#run() {
     const signal = this.#controller.signal;
+    const unlink = this.#linkCallerSignal();
+    try {
+      yield* this.#readEvents(signal);
+    } finally {
+      unlink();
+    }
+  }
+
+  async *#readEvents(signal) {
     const { response, requestId } = await this.#open(signal);
     this.requestId = requestId;
     const reader = response.body.getReader();
@@ -211,10 +235,10 @@ export class ChatCompletionStream {
 }
 
 /** Reads a non-OK or non-SSE response body and turns it into the right error. */
-export async function errorFromResponse(response, { requestId, redact }) {
+export async function errorFromResponse(response, { requestId, redact, secret = '' }) {
   const bytes = new Uint8Array(await response.arrayBuffer());
   const headers = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
-  const parsed = parseBody(KIND.chat, response.status, bytes);
+  const parsed = parseBody(KIND.chat, response.status, bytes, { secret });
   if (!parsed.ok) return { result: parsed, headers };
   // A 2xx that is not an event stream: an error object, or something else entirely.
   if (parsed.chat.apiError) return { error: makeAPIError(parsed.chat.apiError, { headers, requestId, redact }) };

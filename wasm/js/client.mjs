@@ -4,6 +4,7 @@
 import { wasm, init, requireCore } from './core.mjs';
 import {
   ValidationError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError, makeAPIError,
+  redactor,
 } from './errors.mjs';
 import { ChatCompletionStream, chatCompletionResult, errorFromResponse, publicImage } from './chat.mjs';
 import { KIND, sendWithEmscriptenFetch, sendWithFetch, parseBody } from './transport.mjs';
@@ -114,6 +115,7 @@ export class Client {
     if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) throw new ValidationError('`maxRetries` must be an integer ≥ 0', 'maxRetries');
     if (fetch != null && typeof fetch !== 'function') throw new ValidationError('`fetch` must be a function', 'fetch');
     this.#apiKey = apiKey || null;
+    this.#redact = redactor(this.#apiKey);
     this.#fetch = fetch ?? null;
     this.baseURL = resolveBaseURL(baseURL);
     this.timeout = timeout;
@@ -134,7 +136,7 @@ export class Client {
     return { baseURL: this.baseURL, timeout: this.timeout, maxRetries: this.maxRetries, apiKey: this.#apiKey ? '[redacted]' : null };
   }
 
-  #redact = (text) => (this.#apiKey && typeof text === 'string' ? text.split(this.#apiKey).join('[redacted key]') : text);
+  #redact = (text) => text;  // replaced by redactor(apiKey) in the constructor
 
   #headers(hasBody) {
     const h = new Map();
@@ -147,7 +149,9 @@ export class Client {
 
   async #request({ method, path, body = null, kind, options = {} }) {
     const { signal, timeout = this.timeout, maxRetries = this.maxRetries } = options;
-    const req = { method, url: this.baseURL + path, headers: this.#headers(body != null), body, kind, signal, timeout };
+    const req = {
+      method, url: this.baseURL + path, headers: this.#headers(body != null), body, kind, signal, timeout, secret: this.#apiKey ?? '',
+    };
     for (let attempt = 0; ; attempt++) {
       let result = null;
       let failure = null;
@@ -226,7 +230,7 @@ export class Client {
           signal.addEventListener('abort', () => controller.abort(), { once: true });
           return { response, requestId };
         }
-        const outcome = await errorFromResponse(response, { requestId, redact: this.#redact });
+        const outcome = await errorFromResponse(response, { requestId, redact: this.#redact, secret: this.#apiKey ?? '' });
         if (outcome.error) throw outcome.error;
         result = outcome.result;
         responseHeaders = outcome.headers;
@@ -258,6 +262,7 @@ export class Client {
   async #listModels({ type, imageCapable = false, ...options } = {}) {
     const res = await this.#request({ method: 'GET', path: '/models', kind: KIND.json, options });
     const requestId = res.headers['x-request-id'] ?? null;
+    if (res.json.apiError) throw makeAPIError(res.json.apiError, { headers: res.headers, requestId, redact: this.#redact });
     if (res.json.invalid) {
       throw new InvalidResponseError(`Invalid models response: ${this.#redact(res.json.invalid.message)}`, {
         reason: 'invalid_json', position: res.json.invalid.position, status: res.status, requestId });

@@ -104,6 +104,39 @@ const BY_CLASS = {
   UnprocessableEntityError, RateLimitError, InternalServerError, APIError,
 };
 
+const REDACTED = '[redacted key]';  // the core writes the same marker (kRedactedSecret)
+const MIN_SECRET_RUN = 8;
+
+/**
+ * The one redaction of a credential from text a server sent: the whole key, and any run of 8 or more of its
+ * characters that starts where the key starts or ends where it ends — what a cut (ours or a server's) leaves.
+ */
+export function redactor(key) {
+  if (typeof key !== 'string' || !key) return (text) => text;
+  const n = key.length;
+  const head = key.slice(0, MIN_SECRET_RUN);
+  const tail = key.slice(-MIN_SECRET_RUN);
+  return (text) => {
+    if (typeof text !== 'string') return text;
+    let out = text.split(key).join(REDACTED);
+    if (n <= MIN_SECRET_RUN) return out;
+    // Prefixes: from each occurrence of the key's first 8 characters, as far as it keeps matching the key.
+    for (let at = out.indexOf(head); at >= 0; at = out.indexOf(head, at + REDACTED.length)) {
+      let len = MIN_SECRET_RUN;
+      while (len < n && out[at + len] === key[len]) len++;
+      out = out.slice(0, at) + REDACTED + out.slice(at + len);
+    }
+    // Suffixes: back from each occurrence of its last 8 characters.
+    for (let end = out.indexOf(tail); end >= 0; end = out.indexOf(tail, end + REDACTED.length)) {
+      let start = end, len = MIN_SECRET_RUN;
+      while (len < n && start > 0 && out[start - 1] === key[n - len - 1]) { start--; len++; }
+      out = out.slice(0, start) + REDACTED + out.slice(end + MIN_SECRET_RUN);
+      end = start;
+    }
+    return out;
+  };
+}
+
 /** Applies `redact` to every string inside a JSON-like value (server-sent fields such as `param` or `code`). */
 function redactDeep(value, redact, depth = 0) {
   if (typeof value === 'string') return redact(value);

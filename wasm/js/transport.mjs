@@ -40,7 +40,7 @@ function abortError(signal) {
  * Sends a request through emscripten_fetch. `body` is { ptr, len } in the heap (kept alive by the caller).
  * Resolves with { ok, status, headers, ... } from the core, rejects with connection/timeout/abort errors.
  */
-export function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, timeout }) {
+export function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, timeout, secret = '' }) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
     let id = 0;
@@ -59,7 +59,7 @@ export function sendWithEmscriptenFetch({ method, url, headers, body, kind, sign
     };
     const flat = [];
     for (const [k, v] of headers) flat.push(k, v);
-    id = wasm.startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, (result) => {
+    id = wasm.startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
       // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
       if (settled) return;
       cleanup();
@@ -99,11 +99,12 @@ function withHeapBytes(bytes, fn) {
 
 /**
  * Parses a complete response body with the core, exactly as the emscripten_fetch route does. `inPlace`: images
- * are decoded back into `bytes` and handed out as views of it (the caller gives `bytes` up).
+ * are decoded back into `bytes` and handed out as views of it (the caller gives `bytes` up). `secret`: the request's
+ * credential, redacted by the core from any excerpt of an error body before the excerpt is cut.
  */
-export function parseBody(kind, status, bytes, { inPlace = false } = {}) {
+export function parseBody(kind, status, bytes, { inPlace = false, secret = '' } = {}) {
   return withHeapBytes(bytes, (ptr, len) => {
-    if (status < 200 || status > 299) return { ok: false, networkError: false, error: wasm.parseErrorResponse(status, ptr, len) };
+    if (status < 200 || status > 299) return { ok: false, networkError: false, error: wasm.parseErrorResponse(status, ptr, len, secret) };
     const result = { ok: true };
     if (kind === KIND.images) result.images = wasm.parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
     else if (kind === KIND.chat) result.chat = wasm.parseChatCompletion(ptr, len);
@@ -113,7 +114,7 @@ export function parseBody(kind, status, bytes, { inPlace = false } = {}) {
 }
 
 /** Sends a request through an injected fetch (same contract as sendWithEmscriptenFetch). */
-export async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, timeout }) {
+export async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, timeout, secret = '' }) {
   if (signal?.aborted) throw abortError(signal);
   const controller = new AbortController();
   let timedOut = false;
@@ -148,7 +149,7 @@ export async function sendWithFetch(fetchImpl, { method, url, headers, body, kin
         : signal?.aborted ? abortError(signal)
           : new APIConnectionError(`Connection error while reading the response: ${err?.cause?.code ?? err?.message}`);
     }
-    const result = parseBody(kind, response.status, bytes, { inPlace: true });  // `bytes` is ours to overwrite
+    const result = parseBody(kind, response.status, bytes, { inPlace: true, secret });  // `bytes` is ours to overwrite
     result.status = response.status;
     result.headers = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
     return result;
