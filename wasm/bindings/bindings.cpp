@@ -18,6 +18,7 @@
 #include "imagegate/request.hpp"
 #include "imagegate/retry.hpp"
 #include "imagegate/minsize.hpp"
+#include "kinds.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
@@ -76,9 +77,10 @@ JsImageInfo sniff(uintptr_t in, uint32_t len) {
 // Validates request parameters (JSON bytes) and returns {error, param} or {ptr, len}: the body in a heap
 // block that the caller frees with _free.
 IMAGEGATE_MINSIZE
-emscripten::val build_request(int kind, uintptr_t in, uint32_t len) {
-  BuiltRequest r = kind == 0 ? build_images_request(heap_ptr<const uint8_t>(in), len)
-                             : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == 2);
+emscripten::val build_request(imagegate_bindings::RequestKind kind, uintptr_t in, uint32_t len) {
+  using imagegate_bindings::RequestKind;
+  BuiltRequest r = kind == RequestKind::images ? build_images_request(heap_ptr<const uint8_t>(in), len)
+                                               : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == RequestKind::chat_stream);
   emscripten::val o = emscripten::val::object();
   if (!r.ok()) {
     o.set("error", r.error);
@@ -177,6 +179,16 @@ bool simd_enabled() {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(imagegate) {
+  using imagegate_bindings::ParseKind;
+  using imagegate_bindings::RequestKind;
+  emscripten::enum_<RequestKind>("RequestKind")
+      .value("images", RequestKind::images)
+      .value("chat", RequestKind::chat)
+      .value("chatStream", RequestKind::chat_stream);
+  emscripten::enum_<ParseKind>("ParseKind")
+      .value("json", ParseKind::json)
+      .value("images", ParseKind::images)
+      .value("chat", ParseKind::chat);
   value_object<JsBase64Result>("Base64Result")
       .field("error", &JsBase64Result::error)
       .field("position", &JsBase64Result::position)

@@ -59,7 +59,7 @@ export class DataUrlError extends ImagegateError {
 /** An error answer from the gateway (or a 200 that carried an error object). */
 export class APIError extends ImagegateError {
   constructor(message, fields = {}) {
-    super(message);
+    super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined);
     this.status = fields.status ?? undefined;
     this.type = fields.type ?? null;
     this.code = fields.code ?? null;
@@ -80,8 +80,41 @@ export class UnprocessableEntityError extends APIError {}
 export class RateLimitError extends APIError {}
 export class InternalServerError extends APIError {}
 
-/** No HTTP answer at all: refused, reset, DNS, TLS, CORS. */
+/** No HTTP answer at all: refused, reset, DNS, TLS, CORS. `cause` is the runtime's own error when it gave one. */
 export class APIConnectionError extends APIError {}
+
+// What failed, in words, from the codes node (libuv, OpenSSL) and undici put on their errors.
+const NETWORK_CODES = [
+  [/^ECONNREFUSED$/, 'the connection was refused (is the server running, and is the Base URL right?)'],
+  [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/, 'the connection was reset'],
+  [/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/, 'the host name could not be resolved (DNS)'],
+  [/^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT)$/, 'connecting timed out'],
+  [/^(EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/, 'the network or host is unreachable'],
+  [/CERT|SSL|TLS|ERR_TLS|UNABLE_TO_VERIFY|SELF_SIGNED|DEPTH_ZERO/, 'the TLS handshake failed (certificate or protocol)'],
+];
+
+/** The error code behind a network failure: err.code, or that of its cause chain (undici's fetch wraps it). */
+function networkCode(err) {
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) if (typeof e.code === 'string') return e.code;
+  return null;
+}
+
+/**
+ * An APIConnectionError for a failure without any HTTP answer, naming what failed where the runtime says (node
+ * gives codes; browsers say only "Failed to fetch" — a network error, a CORS refusal or a CSP block look alike
+ * there), with the runtime's error as `cause`.
+ */
+export function connectionError(err, during = '') {
+  const code = networkCode(err);
+  const known = code && NETWORK_CODES.find(([re]) => re.test(code));
+  // Browsers' fetch says only "Failed to fetch" (TypeError); undici says why in its cause ("bad port", ...).
+  const said = err?.cause?.message ?? err?.message;
+  const what = known ? `${known[1]} (${code})`
+    : code ? code
+      : err ? `the gateway could not be reached (offline, DNS, TLS, or refused by CORS or the page's Content-Security-Policy)${said ? `: ${said}` : ''}`
+        : 'the gateway could not be reached (network, DNS, TLS or CORS failure)';
+  return new APIConnectionError(`Connection error${during}: ${what}`, err ? { cause: err } : {});
+}
 /** The request took longer than its timeout. */
 export class APIConnectionTimeoutError extends APIConnectionError {}
 /** The caller aborted (AbortSignal, stream.abort()). */
