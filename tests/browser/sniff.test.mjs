@@ -27,7 +27,7 @@ after(async () => { await h?.close(); });
 
 test('sniffImage display size equals Chromium naturalWidth/naturalHeight for every display fixture', async () => {
   const names = Object.keys(files).sort();
-  assert.ok(names.length >= 26);
+  assert.ok(names.length >= 34);
   const results = await h.page.evaluate(async (list) => {
     const { sniffImage } = await import('/imagegate/js/index.mjs');
     const out = {};

@@ -272,7 +272,7 @@ TEST_CASE("the display fixtures report what Chromium shows (tests/fixtures/image
   std::ifstream f(std::string(IMAGEGATE_FIXTURES) + "/images/display.json");
   REQUIRE(f);
   const nlohmann::json doc = nlohmann::json::parse(f);
-  REQUIRE(doc["files"].size() >= 26);
+  REQUIRE(doc["files"].size() >= 34);
   for (const auto& [name, e] : doc["files"].items()) {
     INFO(name);
     const Bytes bytes = read_file(std::string(IMAGEGATE_FIXTURES) + "/images/display/" + name);
@@ -458,4 +458,66 @@ TEST_CASE("AVIF: the primary item's irot/imir as EXIF orientation, clap at the o
   check_display(with_clap({0, 1, 12, 1, -16, 1, -4, 1}), 1, 32, 20);      // empty
   check_display(with_clap({-20, 1, 12, 1, -6, 1, -4, 1}), 1, 32, 20);     // negative width
   check_display(with_clap({20, 1, 12, 1, int32_t(0x80000000), -1, -4, 1}), 1, 32, 20);  // denominator > INT32_MAX
+}
+
+namespace {
+// EXIF with IFD0 = orientation (optional), XResolution, YResolution, ResolutionUnit, an Exif IFD pointer; the Exif
+// IFD = PixelXDimension, PixelYDimension (type SHORT or LONG). Big-endian.
+Bytes density_exif(uint32_t xnum, uint32_t xden, uint32_t ynum, uint32_t yden, uint16_t unit, uint32_t px, uint32_t py,
+                   uint16_t pixel_type = 3, uint16_t orientation = 0) {
+  Bytes b;
+  str(b, "MM");
+  be16(b, 42);
+  be32(b, 8);
+  const uint32_t n0 = orientation ? 5 : 4;
+  const uint32_t ifd0_end = 8 + 2 + 12 * n0 + 4;
+  const uint32_t rat = ifd0_end, exif_ifd = rat + 16;
+  be16(b, n0);
+  auto entry = [&](uint16_t tag, uint16_t type, uint32_t count, uint32_t value, bool shortv) {
+    be16(b, tag);
+    be16(b, type);
+    be32(b, count);
+    if (shortv) { be16(b, value); be16(b, 0); } else be32(b, value);
+  };
+  if (orientation) entry(0x0112, 3, 1, orientation, true);
+  entry(0x011A, 5, 1, rat, false);
+  entry(0x011B, 5, 1, rat + 8, false);
+  entry(0x0128, 3, 1, unit, true);
+  entry(0x8769, 4, 1, exif_ifd, false);
+  be32(b, 0);
+  be32(b, xnum); be32(b, xden); be32(b, ynum); be32(b, yden);
+  be16(b, 2);
+  entry(0xA002, pixel_type, 1, px, pixel_type == 3);
+  entry(0xA003, pixel_type, 1, py, pixel_type == 3);
+  be32(b, 0);
+  return b;
+}
+}  // namespace
+
+TEST_CASE("JPEG EXIF density-corrected size, as Chromium lays it out", "[sniff]") {
+  auto j = [](const Bytes& t) { return sniff(jpeg_with(app1_exif(t), 32, 20)); };
+  check_display(j(density_exif(144, 1, 144, 1, 2, 16, 10)), 1, 16, 10);
+  check_display(j(density_exif(1440, 10, 288, 2, 2, 16, 10)), 1, 16, 10);          // any fraction
+  check_display(j(density_exif(144, 1, 144, 1, 2, 16, 10, 4)), 1, 16, 10);        // LONG pixel dimensions
+  check_display(j(density_exif(144, 1, 144, 1, 2, 16, 10, 3, 6)), 6, 10, 16);     // then rotated
+  check_display(j(density_exif(144, 1, 72, 1, 2, 16, 20)), 1, 16, 20);            // per axis
+  check_display(j(density_exif(100, 1, 100, 1, 2, 23, 14)), 1, 23, 14);           // 23.04 x 14.4 rounded
+  check_display(j(density_exif(100, 1, 100, 1, 2, 23, 15)), 1, 32, 20);           // 14.4 is not 15
+  check_display(j(density_exif(100, 1, 100, 1, 2, 24, 14)), 1, 32, 20);           // 23.04 is not 24
+  check_display(j(density_exif(90, 1, 90, 1, 2, 26, 16)), 1, 26, 16);             // 25.6 rounds up
+  check_display(j(density_exif(90, 1, 90, 1, 2, 25, 16)), 1, 32, 20);
+  check_display(j(density_exif(36, 1, 36, 1, 2, 64, 40)), 1, 64, 40);             // below 72 dpi: larger
+  check_display(j(density_exif(72, 1, 72, 1, 2, 32, 20)), 1, 32, 20);             // 72 dpi: the stored size
+  check_display(j(density_exif(144, 1, 144, 1, 3, 16, 10)), 1, 32, 20);           // centimetres: not applied
+  check_display(j(density_exif(144, 1, 144, 1, 1, 16, 10)), 1, 32, 20);           // no unit
+  check_display(j(density_exif(0, 1, 144, 1, 2, 16, 10)), 1, 32, 20);             // zero resolution
+  check_display(j(density_exif(144, 0, 144, 1, 2, 16, 10)), 1, 32, 20);           // zero denominator
+  check_display(j(density_exif(3000, 1, 3000, 1, 2, 0, 0)), 1, 32, 20);           // zero pixel dimensions
+  check_display(j(density_exif(0xFFFFFFFFu, 1, 0xFFFFFFFFu, 1, 2, 0, 0)), 1, 32, 20);
+  check_display(j(density_exif(1, 0xFFFFFFFFu, 1, 0xFFFFFFFFu, 2, 1, 1)), 1, 32, 20);  // huge, no overflow
+  // The stored size stays what SOF says.
+  CHECK(j(density_exif(144, 1, 144, 1, 2, 16, 10)).width == 32);
+  // PNG eXIf with the same EXIF: Chromium applies no density there.
+  check_display(sniff(cat({png(32, 20), png_chunk("eXIf", density_exif(144, 1, 144, 1, 2, 16, 10)),
+                           png_chunk("IDAT", Bytes(4, 0))})), 1, 32, 20);
 }

@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ImageInfo a = sniff_image(data, size);
   FUZZ_CHECK(mime_type(a.format) != nullptr && to_string(a.format) != nullptr);
   if (a.format == ImageFormat::unknown) FUZZ_CHECK(a.width == 0 && a.height == 0 && a.orientation == 1);
-  // Orientation is an EXIF value; the display size is the stored size (AVIF: at most it, cropped), swapped for
-  // 5..8, and nothing when a stored side is 0.
+  // Orientation is an EXIF value; the display size is the stored size (AVIF: at most it, cropped; JPEG: scaled
+  // by an EXIF density), swapped for 5..8, and nothing when a stored side is 0.
   FUZZ_CHECK(a.orientation >= 1 && a.orientation <= 8, std::to_string(a.orientation));
   if (!a.width || !a.height) {
     FUZZ_CHECK(a.display_width == 0 && a.display_height == 0);
@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool swap = a.orientation >= 5;
     const uint32_t dw = swap ? a.display_height : a.display_width, dh = swap ? a.display_width : a.display_height;
     if (a.format == ImageFormat::avif) FUZZ_CHECK(dw >= 1 && dw <= a.width && dh >= 1 && dh <= a.height);
+    else if (a.format == ImageFormat::jpeg) FUZZ_CHECK(dw >= 1 && dh >= 1);  // EXIF density may scale it
     else FUZZ_CHECK(dw == a.width && dh == a.height);
     if (a.format == ImageFormat::webp || a.format == ImageFormat::gif) FUZZ_CHECK(a.orientation == 1);
   }

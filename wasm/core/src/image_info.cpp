@@ -14,29 +14,88 @@ uint32_t le24(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) 
 uint32_t le32(const uint8_t* p) { return le16(p) | (le16(p + 2) << 16); }
 bool tag(const uint8_t* p, const char* t) { return p[0] == t[0] && p[1] == t[1] && p[2] == t[2] && p[3] == t[3]; }
 
-// The orientation in an EXIF (TIFF) block, read as Chromium does: "II*\0" or "MM\0*", IFD0 at the offset the
-// header gives (from the TIFF start), the first IFD0 entry with tag 0x0112 of type SHORT and count 1; its value
-// counts when it is 1..8. Entries past the end of the block are not read. Anything else: 1.
-uint8_t exif_orientation(const uint8_t* t, size_t n) {
-  if (n < 8) return 1;
+// What Chromium takes from an EXIF (TIFF) block: "II*\0" or "MM\0*", IFD0 at the offset the header gives (from
+// the TIFF start). The orientation is the first IFD0 entry with tag 0x0112 of type SHORT and count 1, when it is
+// 1..8. For the density-corrected size: XResolution and YResolution (0x011A/0x011B, RATIONAL), ResolutionUnit
+// (0x0128, SHORT) in IFD0, PixelXDimension and PixelYDimension (0xA002/0xA003, SHORT or LONG) in the Exif IFD
+// (pointer 0x8769). Entries past the end of the block are not read.
+struct Exif {
+  uint8_t orientation = 1;
+  uint32_t x_num = 0, x_den = 0, y_num = 0, y_den = 0, unit = 0, pixel_x = 0, pixel_y = 0;
+};
+struct Tiff {
+  const uint8_t* t;
+  size_t n;
   bool le;
-  if (t[0] == 'I' && t[1] == 'I') le = true;
-  else if (t[0] == 'M' && t[1] == 'M') le = false;
-  else return 1;
-  auto u16 = [&](size_t o) { return le ? le16(t + o) : be16(t + o); };
-  auto u32 = [&](size_t o) { return le ? le32(t + o) : be32(t + o); };
-  if (u16(2) != 42) return 1;
-  const uint32_t ifd = u32(4);
-  if (ifd > n || n - ifd < 2) return 1;
-  const uint32_t count = u16(ifd);
-  size_t e = size_t(ifd) + 2;
-  for (uint32_t k = 0; k < count && n - e >= 12; ++k, e += 12) {
-    if (u16(e) != 0x0112) continue;
-    if (u16(e + 2) != 3 || u32(e + 4) != 1) continue;
-    const uint32_t v = u16(e + 8);
-    return v >= 1 && v <= 8 ? uint8_t(v) : 1;
+  uint32_t u16(size_t o) const { return le ? le16(t + o) : be16(t + o); }
+  uint32_t u32(size_t o) const { return le ? le32(t + o) : be32(t + o); }
+  // Calls f(tag, type, count, entry offset) for each whole entry of the IFD at `ifd`.
+  template <typename F>
+  void each(uint32_t ifd, F f) const {
+    if (ifd > n || n - ifd < 2) return;
+    const uint32_t count = u16(ifd);
+    size_t e = size_t(ifd) + 2;
+    for (uint32_t k = 0; k < count && n - e >= 12; ++k, e += 12)
+      if (!f(u16(e), u16(e + 2), u32(e + 4), e)) return;
   }
-  return 1;
+};
+Exif read_exif(const uint8_t* t, size_t n) {
+  Exif x;
+  if (n < 8) return x;
+  Tiff tf{t, n, false};
+  if (t[0] == 'I' && t[1] == 'I') tf.le = true;
+  else if (t[0] == 'M' && t[1] == 'M') tf.le = false;
+  else return x;
+  if (tf.u16(2) != 42) return x;
+  bool have_orientation = false;
+  uint32_t exif_ifd = 0;
+  auto rational = [&](size_t e, uint32_t& num, uint32_t& den) {  // the value field holds the offset of 8 bytes
+    const uint32_t off = tf.u32(e + 8);
+    if (off > n || n - off < 8) return;
+    num = tf.u32(off);
+    den = tf.u32(off + 4);
+  };
+  tf.each(tf.u32(4), [&](uint32_t tag, uint32_t type, uint32_t count, size_t e) {
+    if (tag == 0x0112 && !have_orientation && type == 3 && count == 1) {
+      have_orientation = true;
+      const uint32_t v = tf.u16(e + 8);
+      if (v >= 1 && v <= 8) x.orientation = uint8_t(v);
+    } else if (tag == 0x011A && type == 5 && count == 1) {
+      rational(e, x.x_num, x.x_den);
+    } else if (tag == 0x011B && type == 5 && count == 1) {
+      rational(e, x.y_num, x.y_den);
+    } else if (tag == 0x0128 && type == 3 && count == 1) {
+      x.unit = tf.u16(e + 8);
+    } else if (tag == 0x8769 && (type == 4 || type == 13) && count == 1) {
+      exif_ifd = tf.u32(e + 8);
+    }
+    return true;
+  });
+  if (exif_ifd) {
+    tf.each(exif_ifd, [&](uint32_t tag, uint32_t type, uint32_t count, size_t e) {
+      if ((tag == 0xA002 || tag == 0xA003) && count == 1 && (type == 3 || type == 4))
+        (tag == 0xA002 ? x.pixel_x : x.pixel_y) = type == 3 ? tf.u16(e + 8) : tf.u32(e + 8);
+      return true;
+    });
+  }
+  return x;
+}
+
+// Chromium's density-corrected size (JPEG only; the HTML "preferred density-corrected natural size"): with the
+// resolution in inches, when PixelXDimension/PixelYDimension equal the stored size scaled by 72 / resolution
+// (rounded), the image is laid out at that size. Returns false when the EXIF does not qualify.
+bool density_corrected(const Exif& x, uint32_t w, uint32_t h, uint32_t& dw, uint32_t& dh) {
+  if (x.unit != 2 || !x.x_num || !x.x_den || !x.y_num || !x.y_den || !x.pixel_x || !x.pixel_y) return false;
+  // round(side * 72 / (num / den)) = round(side * 72 * den / num), exact in 64 bits for sides below 2^24.
+  if (w >= (1u << 24) || h >= (1u << 24)) return false;
+  auto scaled = [](uint32_t side, uint32_t num, uint32_t den) {
+    const uint64_t a = uint64_t(side) * 72u * den;
+    return (2 * a + num) / (2 * uint64_t(num));
+  };
+  if (scaled(w, x.x_num, x.x_den) != x.pixel_x || scaled(h, x.y_num, x.y_den) != x.pixel_y) return false;
+  dw = x.pixel_x;
+  dh = x.pixel_y;
+  return true;
 }
 
 ImageInfo png(const uint8_t* d, size_t len) {
@@ -57,7 +116,7 @@ ImageInfo png(const uint8_t* d, size_t len) {
     if (tag(type, "IDAT") || tag(type, "IEND") || n > 0x7FFFFFFFu) break;
     if (size_t(n) > len - pos - 8) break;  // chunk data runs past the buffer
     if (tag(type, "eXIf")) {
-      info.orientation = exif_orientation(d + pos + 8, n);
+      info.orientation = read_exif(d + pos + 8, n).orientation;  // Chromium applies no density from PNG EXIF
       break;
     }
     if (size_t(n) + 4 > len - pos - 8) break;  // no room for the CRC: nothing follows
@@ -73,6 +132,8 @@ ImageInfo jpeg(const uint8_t* d, size_t len) {
   // bytes are skipped, and 0xFF 0x00 is no marker. The walk goes on after SOF up to SOS, because libjpeg (and so
   // Chromium) reads an EXIF APP1 anywhere before the scan.
   bool have_sof = false, have_exif = false;
+  const uint8_t* exif = nullptr;
+  size_t exif_len = 0;
   size_t i = 2;
   for (;;) {
     while (i < len && d[i] != 0xFF) ++i;  // resynchronise
@@ -95,11 +156,20 @@ ImageInfo jpeg(const uint8_t* d, size_t len) {
                d[i + 2] == 'E' && d[i + 3] == 'x' && d[i + 4] == 'i' && d[i + 5] == 'f' && d[i + 6] == 0) {
       // APP1 "Exif\0" + a pad byte, then the TIFF block; only the first such segment counts, and only whole.
       have_exif = true;
-      info.orientation = exif_orientation(d + i + 8, seg - 8);
+      exif = d + i + 8;
+      exif_len = seg - 8;
     }
     i += seg;
   }
-  if (!have_sof) info.orientation = 1;  // no size, nothing to orient
+  if (have_sof && exif) {
+    const Exif x = read_exif(exif, exif_len);
+    info.orientation = x.orientation;
+    uint32_t dw, dh;
+    if (info.width && info.height && density_corrected(x, info.width, info.height, dw, dh)) {
+      info.display_width = dw;  // set_display swaps it for orientations 5..8
+      info.display_height = dh;
+    }
+  }
   return info;
 }
 
