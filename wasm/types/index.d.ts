@@ -112,9 +112,9 @@ export interface ImageInfo {
    */
   orientation: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
   /**
-   * The size a browser displays (an `<img>`'s naturalWidth/naturalHeight in Chromium): the AVIF clean
-   * aperture when it starts at the top-left corner, then width and height swapped for orientations 5..8.
-   * 0 when width or height is 0.
+   * The size a browser lays the image out at (an `<img>`'s naturalWidth/naturalHeight in Chromium): the AVIF
+   * clean aperture when it starts at the top-left corner, or a JPEG's EXIF density-corrected size, then width
+   * and height swapped for orientations 5..8. 0 when width or height is 0. A layout size, not a pixel count.
    */
   displayWidth: number;
   displayHeight: number;

@@ -19,8 +19,9 @@ struct ImageInfo {
   // equivalent EXIF value. WebP EXIF is not applied by Chromium and so is not reported (1). 1 when absent.
   uint8_t orientation = 1;
   // The size a browser lays out (its naturalWidth/naturalHeight): for AVIF the clean aperture (clap) when
-  // Chromium applies it (a valid rectangle at the top-left origin, else the full image), then width and
-  // height swapped for orientations 5..8. 0 when width/height are 0.
+  // Chromium applies it (a valid rectangle at the top-left origin, else the full image), for JPEG the EXIF
+  // density-corrected size (resolution in inches with matching PixelX/YDimension), then width and height
+  // swapped for orientations 5..8. 0 when width/height are 0. A layout size: not a bound on decoded pixels.
   uint32_t display_width = 0;
   uint32_t display_height = 0;
 };
