@@ -67,11 +67,15 @@ struct JsImageInfo {
   std::string mime_type;
   uint32_t width;
   uint32_t height;
+  uint32_t orientation;
+  uint32_t display_width;
+  uint32_t display_height;
 };
 
 JsImageInfo sniff(uintptr_t in, uint32_t len) {
   ImageInfo info = sniff_image(heap_ptr<const uint8_t>(in), len);
-  return {to_string(info.format), mime_type(info.format), info.width, info.height};
+  return {to_string(info.format), mime_type(info.format), info.width, info.height, info.orientation,
+          info.display_width, info.display_height};
 }
 
 // Validates request parameters (JSON bytes) and returns {error, param} or {ptr, len}: the body in a heap
@@ -198,7 +202,10 @@ EMSCRIPTEN_BINDINGS(imagegate) {
       .field("format", &JsImageInfo::format)
       .field("mimeType", &JsImageInfo::mime_type)
       .field("width", &JsImageInfo::width)
-      .field("height", &JsImageInfo::height);
+      .field("height", &JsImageInfo::height)
+      .field("orientation", &JsImageInfo::orientation)
+      .field("displayWidth", &JsImageInfo::display_width)
+      .field("displayHeight", &JsImageInfo::display_height);
   function("decodeBase64Into", &decode_base64_into);
   function("encodeBase64Into", &encode_base64_into);
   function("sniff", &sniff);

@@ -104,8 +104,23 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'unknown';
 export interface ImageInfo {
   format: ImageFormat;
   mimeType: string;
+  /** The stored (coded) width as the header declares it, before orientation or crop; 0 if unreadable. */
   width: number;
+  /** The stored (coded) height; 0 if unreadable. */
   height: number;
+  /**
+   * The orientation a browser applies, as an EXIF value 1..8 (1 = as stored, 6 = rotate 90° clockwise, ...):
+   * JPEG EXIF and PNG eXIf orientation; AVIF irot/imir mapped to the equivalent value. WebP EXIF is not
+   * applied by browsers, so it is 1 for WebP (and GIF, and when there is none).
+   */
+  orientation: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+  /**
+   * The size a browser lays the image out at (an `<img>`'s naturalWidth/naturalHeight in Chromium): the AVIF
+   * clean aperture when it starts at the top-left corner, or a JPEG's EXIF density-corrected size, then width
+   * and height swapped for orientations 5..8. 0 when width or height is 0. A layout size, not a pixel count.
+   */
+  displayWidth: number;
+  displayHeight: number;
 }
 export declare function sniffImage(bytes: BytesInput): ImageInfo;
 
