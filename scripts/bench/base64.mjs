@@ -106,7 +106,7 @@ export async function run(opts = {}) {
       free();
     }
   }
-  return { bench: 'base64', env: environment(), simd: wasm.simdEnabled(), quick, sizes, results };
+  return { bench: 'base64', env: environment(), simd: wasm._simdEnabled(), quick, sizes, results };
 }
 
 /** Human-readable tables: per size, every case with MB/s, spread and the speed of wasm.bytes relative to it. */

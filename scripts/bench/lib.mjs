@@ -309,7 +309,7 @@ export function environment() {
  * Transient peaks inside one call (e.g. a vector reallocating) are not seen. Returns { before, peak, after, total, samples }.
  */
 export async function heapProbe(wasm, fn, { sampleAfter = [] } = {}) {
-  const before = wasm.heapStats();
+  const before = wasm._heapStats();
   let peak = before.used, samples = 0;
   const orig = Uint8Array.prototype.slice;
   let inside = false;
@@ -318,7 +318,7 @@ export async function heapProbe(wasm, fn, { sampleAfter = [] } = {}) {
   for (const [n, f] of wrapped) {
     wasm[n] = (...a) => {
       const r = f(...a);
-      const h = wasm.heapStats();
+      const h = wasm._heapStats();
       if (h.used > peak) peak = h.used;
       samples++;
       return r;
@@ -328,7 +328,7 @@ export async function heapProbe(wasm, fn, { sampleAfter = [] } = {}) {
     if (!inside) {
       inside = true;
       try {
-        const h = wasm.heapStats();
+        const h = wasm._heapStats();
         if (h.used > peak) peak = h.used;
         samples++;
       } finally {
@@ -344,7 +344,7 @@ export async function heapProbe(wasm, fn, { sampleAfter = [] } = {}) {
     Uint8Array.prototype.slice = orig;
     for (const [n, f] of wrapped) wasm[n] = f;
   }
-  const after = wasm.heapStats();
+  const after = wasm._heapStats();
   return { before: before.used, peak: Math.max(peak, after.used), after: after.used, total: after.total,
     bufferByteLength: wasm.HEAPU8.buffer.byteLength, samples, result };
 }

@@ -277,7 +277,7 @@ md.push('One image per stream as `delta.images[0].image_url.url = "data:image/pn
   'The body is a pull-driven ReadableStream of 64 KiB chunks (a chunk is enqueued only when the consumer asks, i.e. after it ' +
   'processed the previous one). **Latency** = from enqueueing the event\'s last chunk to the decoded image in the consumer\'s hands. ' +
   '`api` = `createClient({ fetch }).chat.completions.stream()` with a fetch that returns our stream; `lowlevel` = ' +
-  '`HEAPU8.set` + `wasm.chatStreamFeed` per chunk; peers read the same stream with TextDecoder + eventsource-parser 3 + ' +
+  '`HEAPU8.set` + `wasm._chatStreamFeed` per chunk; peers read the same stream with TextDecoder + eventsource-parser 3 + ' +
   'JSON.parse + a base64 decoder. Why the latency is what it is, and measured fixes: [PROPOSALS.md](PROPOSALS.md) §0–§1.', '');
 for (const env of ['node', 'chromium']) {
   const rows = allRows(env, 'stream').filter((r) => r.group === 'latency');

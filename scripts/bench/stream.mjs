@@ -11,7 +11,7 @@
 // latency ("last byte → image"): from enqueueing the event's last chunk to the decoded image in the consumer's hands.
 //   api       imagegate createClient({ fetch }).chat.completions.stream(): the injected fetch returns a Response
 //             whose body is our stream; the time ends when `for await` yields { type: 'image' }
-//   lowlevel  the core's chat stream directly: HEAPU8.set(chunk) + wasm.chatStreamFeed(), synchronous
+//   lowlevel  the core's chat stream directly: HEAPU8.set(chunk) + wasm._chatStreamFeed(), synchronous
 //   peer.*    eventsource-parser + TextDecoder + JSON.parse + Buffer.from (node) / Uint8Array.fromBase64 and
 //             atob (Chromium), reading the same kind of stream
 // throughput: one image event of 1 KiB … 28 MiB, from the first chunk enqueued to the image delivered; MB/s of
@@ -95,7 +95,7 @@ async function viaApi(fx) {
 /** The core's chat stream without the JS iterator: synchronous feed of each chunk. */
 function viaLowLevel(fx) {
   const wasm = core.wasm;
-  const id = wasm.chatStreamCreate();
+  const id = wasm._chatStreamCreate();
   const scratch = wasm._malloc(CHUNK + 64);
   let t0 = 0, tf = 0, t1 = 0, bytes = null;
   try {
@@ -106,13 +106,13 @@ function viaLowLevel(fx) {
       let p = scratch;
       if (c.length > CHUNK + 64) p = wasm._malloc(c.length);
       wasm.HEAPU8.set(c, p);
-      const r = wasm.chatStreamFeed(id, p, c.length);
+      const r = wasm._chatStreamFeed(id, p, c.length);
       if (p !== scratch) wasm._free(p);
       for (const ev of r.events) if (ev.type === 'image') { t1 = now(); bytes = ev.bytes; }
     }
-    wasm.chatStreamFinish(id);
+    wasm._chatStreamFinish(id);
   } finally {
-    wasm.chatStreamDestroy(id);
+    wasm._chatStreamDestroy(id);
     wasm._free(scratch);
   }
   return { latency: t1 - t0, total: t1 - tf, bytes };

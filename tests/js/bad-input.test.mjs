@@ -43,7 +43,7 @@ before(async () => {
   const c = await client();
   for await (const _ of c.chat.completions.stream(chatBody)) { /* drain */ }
   parseImagesResponse(imagesJSON([{ b64_json: GRADIENT_B64 }]));
-  baseline = wasm.heapStats().used;
+  baseline = wasm._heapStats().used;
 });
 after(async () => { await gw?.close(); });
 
@@ -95,10 +95,10 @@ async function normalRequestSucceeds() {
 /** The library is healthy again: a normal request succeeds and nothing is left in the heap. */
 async function recovers(label) {
   await normalRequestSucceeds();
-  const used = wasm.heapStats().used;
+  const used = wasm._heapStats().used;
   assert.ok(Math.abs(used - baseline) <= MiB, `${label}: heap used ${used} bytes, baseline ${baseline} (±1 MiB)`);
-  assert.equal(wasm.pendingRequests(), 0, `${label}: a request is still pending in the core`);
-  assert.equal(wasm.chatStreamCount(), 0, `${label}: a chat stream is still alive in the core`);
+  assert.equal(wasm._pendingRequests(), 0, `${label}: a request is still pending in the core`);
+  assert.equal(wasm._chatStreamCount(), 0, `${label}: a chat stream is still alive in the core`);
 }
 
 /** Runs fn, asserts it throws an instance of Cls with a readable message; returns the error. */
@@ -529,7 +529,7 @@ test('absurd n and other impossible parameters: ValidationError before any reque
 // ─────────────────────────────────────────────────────────────────────────────────── huge declared sizes
 
 test('huge declared image dimensions are reported, never allocated for', async () => {
-  const heap0 = wasm.heapStats().total;
+  const heap0 = wasm._heapStats().total;
   const png = FOX_PNG.slice();  // IHDR says 100000 x 100000 (40 gigapixels)
   new DataView(png.buffer).setUint32(16, 100000);
   new DataView(png.buffer).setUint32(20, 100000);
@@ -550,7 +550,7 @@ test('huge declared image dimensions are reported, never allocated for', async (
   c = await client({ fetch: fakeFetch(() => streamOf([transcript]), { headers: SSE }) });
   const ev = (await collect(c.chat.completions.stream(chatBody))).find((e) => e.type === 'image');
   assert.deepEqual([ev.width, ev.height, ev.bytes.length], [100000, 100000, png.length]);
-  assert.ok(wasm.heapStats().total - heap0 <= 4 * MiB, 'the wasm memory did not grow for the declared size');
+  assert.ok(wasm._heapStats().total - heap0 <= 4 * MiB, 'the wasm memory did not grow for the declared size');
   await recovers('huge dimensions');
 });
 

@@ -100,7 +100,7 @@ test('random SSE streams in random chunks: same text, images and finish reasons 
     assert.deepEqual(await ours(bytes, chunks), expected, `stream ${k}: ${new TextDecoder().decode(bytes).slice(0, 200)}`);
   }
   assert.ok(images > 100 && crOnly > 20, `the streams exercised images (${images}) and CR-only line endings (${crOnly})`);
-  assert.equal(wasm.chatStreamCount(), 0);
+  assert.equal(wasm._chatStreamCount(), 0);
 });
 
 test('one 28 MiB event: decoded correctly, in 64 KiB chunks', async () => {
@@ -120,7 +120,7 @@ test('one 28 MiB event: decoded correctly, in 64 KiB chunks', async () => {
   assert.equal(got.bytes.length, image.length);
   assert.ok(Buffer.from(got.bytes).equals(image));
   assert.ok(progress > 0, 'image-progress events were reported while the event was arriving');
-  assert.equal(wasm.chatStreamCount(), 0);
+  assert.equal(wasm._chatStreamCount(), 0);
 });
 
 test('big images (copied out while they arrive): two in one event and one per event, any chunking', async () => {
@@ -139,5 +139,5 @@ test('big images (copied out while they arrive): two in one event and one per ev
       assert.deepEqual(got.images, expected.map((x) => x.toString('hex')), `stream ${k} round ${round}`);
     }
   }
-  assert.equal(wasm.chatStreamCount(), 0);
+  assert.equal(wasm._chatStreamCount(), 0);
 });

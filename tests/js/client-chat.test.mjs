@@ -73,7 +73,7 @@ test('streaming: text deltas, two images, usage and finish; finalCompletion aggr
   assert.equal(final.choices[0].message.images.length, 2);
   assert.equal(final.choices[0].finish_reason, 'stop');
   assert.ok(final.usage);
-  assert.equal(wasm.chatStreamCount(), 0, 'the core stream was released');
+  assert.equal(wasm._chatStreamCount(), 0, 'the core stream was released');
 });
 
 test('streaming agrees with the openai SDK on the same transcript', async () => {
@@ -120,7 +120,7 @@ test('SSE faults: missing [DONE], error mid-stream, stall → timeout, abort', a
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(collect((await client()).chat.completions.stream(body('x'), { signal: ac.signal })), APIUserAbortError);
-  assert.equal(wasm.chatStreamCount(), 0);
+  assert.equal(wasm._chatStreamCount(), 0);
 });
 
 test('streams: errors before the first byte are typed and retried', async () => {

@@ -150,7 +150,7 @@ test('connection failures: reset mid-body, refused, stall → timeout, abort mid
   const t0 = performance.now();
   await assert.rejects(slow.images.generate(small, { signal: ac.signal }), APIUserAbortError);
   assert.ok(performance.now() - t0 < 1500, 'abort is prompt');
-  assert.equal(wasm.pendingRequests(), 0);
+  assert.equal(wasm._pendingRequests(), 0);
 });
 
 test('16 requests in parallel', async () => {
@@ -158,19 +158,19 @@ test('16 requests in parallel', async () => {
   const results = await Promise.all(Array.from({ length: 16 }, (_, i) => c.images.generate({ ...small, prompt: `parallel ${i}` })));
   assert.equal(results.length, 16);
   assert.equal(new Set(results.map((r) => Buffer.from(r.images[0].bytes).toString('base64'))).size, 16, 'each prompt its own image');
-  assert.equal(wasm.pendingRequests(), 0);
+  assert.equal(wasm._pendingRequests(), 0);
 });
 
 test('the wasm heap returns to its baseline after 100 requests', async () => {
   const c = await client();
   await c.images.generate(small);  // warm up allocator pools
-  const base = wasm.heapStats().used;
+  const base = wasm._heapStats().used;
   for (let i = 0; i < 100; i++) {
     const fault = i % 4 === 1 ? 'status=500' : i % 4 === 2 ? 'truncate=150' : '';
     const cc = fault ? await withFault(fault) : c;
     try { await cc.images.generate({ ...small, prompt: `heap ${i}` }); } catch { /* errors are part of the mix */ }
   }
-  const after = wasm.heapStats().used;
+  const after = wasm._heapStats().used;
   assert.ok(Math.abs(after - base) <= 1 << 20, `heap used ${base} → ${after}`);
 });
 
@@ -261,7 +261,7 @@ test('APIError.retryAfterMs is the delay the retry logic reads from the headers,
     const label = JSON.stringify(headers);
     if (expected === 'about 10 s') assert.ok(err.retryAfterMs > 8000 && err.retryAfterMs <= 10_000, `${label}: ${err.retryAfterMs}`);
     else assert.equal(err.retryAfterMs, expected, label);
-    const d = wasm.decideRetry(429, '', headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', 0, 2, Date.now(), 0);
+    const d = wasm._decideRetry(429, '', headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', 0, 2, Date.now(), 0);
     if (err.retryAfterMs !== null) assert.ok(Math.abs(d.delayMs - err.retryAfterMs) < 50, `${label}: waits ${d.delayMs}, says ${err.retryAfterMs}`);
     else assert.equal(d.delayMs, 500, `${label}: a header the error ignores is ignored by the retry too (backoff)`);
   }

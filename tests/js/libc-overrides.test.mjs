@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import 'imagegate';
 import { wasm, withHeapCopy } from '../../wasm/js/core.mjs';
 
-const parse = (text) => withHeapCopy(text, (ptr, len) => wasm.parseJsonDocument(ptr, len));
+const parse = (text) => withHeapCopy(text, (ptr, len) => wasm._parseJsonDocument(ptr, len));
 
 test('JSON floats parse to the same doubles as JSON.parse (random bit patterns, three notations)', () => {
   const f64 = new Float64Array(1);
@@ -37,7 +37,7 @@ test('JSON floats parse to the same doubles as JSON.parse (random bit patterns, 
 
 test('Retry-After values read as C strtod reads them (decimal, hex, inf/nan rejected)', () => {
   const now = Date.UTC(2030, 0, 1);
-  const delay = (ms, s) => wasm.serverRetryDelay(ms, s, now);
+  const delay = (ms, s) => wasm._serverRetryDelay(ms, s, now);
   assert.equal(delay('1500', ''), 1500);
   assert.equal(delay('', '1.5'), 1500);
   assert.equal(delay(' 250.25\t', ''), 250.25);

@@ -8,9 +8,9 @@ import { wasm } from '../../wasm/js/core.mjs';
 import { start } from '../../scripts/mock-gateway.mjs';
 
 let gw;
-const DEFAULT = wasm.maxResponseBytes();
+const DEFAULT = wasm._maxResponseBytes();
 before(async () => { gw = await start({ port: 0 }); });
-after(async () => { wasm.setMaxResponseBytes(DEFAULT); await gw?.close(); });
+after(async () => { wasm._setMaxResponseBytes(DEFAULT); await gw?.close(); });
 
 const small = { model: 'bfl/flux-2-pro', prompt: 'limits', size: '32x24' };
 const chat = { model: 'google/gemini-2.5-flash-image', modalities: ['text', 'image'], messages: [{ role: 'user', content: 'x' }] };
@@ -22,22 +22,22 @@ test('the default limit is 512 MiB', () => {
 
 test('an oversized images response is stopped on each transport; the next request works', async () => {
   const huge = { defaultHeaders: { 'x-mock-fault': 'huge' }, apiKey: 'k', baseURL: gw.url, maxRetries: 2 };
-  const base = wasm.heapStats().used;
-  wasm.setMaxResponseBytes(1 << 20);
+  const base = wasm._heapStats().used;
+  wasm._setMaxResponseBytes(1 << 20);
   try {
     const before = gw.requests.length;
     await assert.rejects((await createClient(huge)).images.generate(small), tooLarge);
     assert.equal(gw.requests.length - before, 1, 'not retried');
-    assert.equal(wasm.pendingRequests(), 0);
+    assert.equal(wasm._pendingRequests(), 0);
     await assert.rejects((await createClient({ ...huge, fetch: globalThis.fetch })).images.generate(small), tooLarge);
     await assert.rejects(async () => {
       for await (const ev of (await createClient(huge)).chat.completions.stream(chat)) void ev;
     }, tooLarge);
-    assert.equal(wasm.chatStreamCount(), 0);
+    assert.equal(wasm._chatStreamCount(), 0);
   } finally {
-    wasm.setMaxResponseBytes(DEFAULT);
+    wasm._setMaxResponseBytes(DEFAULT);
   }
   const ok = await (await createClient({ apiKey: 'k', baseURL: gw.url })).images.generate(small);
   assert.equal(ok.images[0].width, 32);
-  assert.ok(Math.abs(wasm.heapStats().used - base) < 1 << 20, 'the heap is back at its baseline');
+  assert.ok(Math.abs(wasm._heapStats().used - base) < 1 << 20, 'the heap is back at its baseline');
 });

@@ -43,7 +43,7 @@ test('the retry decision is called in one place in wasm/js', () => {
     }
   };
   walk(path.join(root, 'wasm/js'));
-  const calls = files.flatMap((f) => (readFileSync(f, 'utf8').match(/\bdecideRetry\(/g) ?? []).map(() => path.relative(root, f)));
+  const calls = files.flatMap((f) => (readFileSync(f, 'utf8').match(/\b_decideRetry\(/g) ?? []).map(() => path.relative(root, f)));
   assert.deepEqual(calls, ['wasm/js/client.mjs']);
 });
 
@@ -167,19 +167,19 @@ test('a stream dropped unfinished frees its core state when it is collected', as
     assert.equal((await it.next()).done, false);  // the core state exists now; the iterator is then dropped
   };
   const collect = async (count) => {
-    for (let i = 0; i < 20 && wasm.chatStreamCount() > count; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+    for (let i = 0; i < 20 && wasm._chatStreamCount() > count; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
   };
   // One round first: the bindings' handle table keeps the capacity of the most streams alive at once.
   for (let i = 0; i < 5; i++) await dropOne();
   await collect(0);
   gc();
-  const streams0 = wasm.chatStreamCount();
-  const heap0 = wasm.heapStats().used;
+  const streams0 = wasm._chatStreamCount();
+  const heap0 = wasm._heapStats().used;
   for (let i = 0; i < 5; i++) await dropOne();
-  assert.equal(wasm.chatStreamCount(), streams0 + 5);
+  assert.equal(wasm._chatStreamCount(), streams0 + 5);
   await collect(streams0);
-  assert.equal(wasm.chatStreamCount(), streams0, 'dropped streams were freed by the FinalizationRegistry');
-  assert.equal(wasm.heapStats().used, heap0);
+  assert.equal(wasm._chatStreamCount(), streams0, 'dropped streams were freed by the FinalizationRegistry');
+  assert.equal(wasm._heapStats().used, heap0);
 });
 
 test('the abort of a running request settles at once and leaves nothing on the caller\'s signal', async () => {

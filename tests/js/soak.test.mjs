@@ -210,14 +210,14 @@ test(`soak: ${CALLS} × 2 mixed calls at concurrency ${CONCURRENCY} keep every c
   const warmup = await round(random, shared, 1, 100);
   assert.deepEqual(warmup.flatMap((r) => r.violations).slice(0, 20), [], 'violations in the warm-up round');
   await settle();
-  const heapBase = wasm.heapStats().used;
+  const heapBase = wasm._heapStats().used;
   const timersBase = timers();
   const t0 = performance.now();
   const rounds = [];
   for (let r = 0; r < 2; r++) {
     const results = await round(random, shared, 101 + r * CALLS);
     await settle();
-    rounds.push({ results, heap: wasm.heapStats().used, mem: process.memoryUsage() });
+    rounds.push({ results, heap: wasm._heapStats().used, mem: process.memoryUsage() });
   }
   const seconds = (performance.now() - t0) / 1000;
   const all = rounds.flatMap((r) => r.results);
@@ -235,7 +235,7 @@ test(`soak: ${CALLS} × 2 mixed calls at concurrency ${CONCURRENCY} keep every c
   assert.ok(rounds[0].heap - heapBase <= 2048, `the wasm heap kept ${rounds[0].heap - heapBase} bytes after round 1`);
   // A table slot is 8 bytes; anything kept per call would show as CALLS × its size between the rounds.
   assert.ok(rounds[1].heap - rounds[0].heap <= 64, `round 2 kept ${rounds[1].heap - rounds[0].heap} bytes more than round 1`);
-  assert.equal(wasm.pendingRequests(), 0, 'no request pending in the core');
+  assert.equal(wasm._pendingRequests(), 0, 'no request pending in the core');
   assert.equal(getEventListeners(shared, 'abort').length, 0, 'no listener left on the shared signal');
   assert.ok(timers() <= timersBase, `timers left running: ${timers()} (baseline ${timersBase})`);
   // Flat: the second round keeps no more than the first (allowing allocator noise).

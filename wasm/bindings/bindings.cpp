@@ -185,11 +185,11 @@ bool simd_enabled() {
 EMSCRIPTEN_BINDINGS(imagegate) {
   using imagegate_bindings::ParseKind;
   using imagegate_bindings::RequestKind;
-  emscripten::enum_<RequestKind>("RequestKind")
+  emscripten::enum_<RequestKind>("_RequestKind")
       .value("images", RequestKind::images)
       .value("chat", RequestKind::chat)
       .value("chatStream", RequestKind::chat_stream);
-  emscripten::enum_<ParseKind>("ParseKind")
+  emscripten::enum_<ParseKind>("_ParseKind")
       .value("json", ParseKind::json)
       .value("images", ParseKind::images)
       .value("chat", ParseKind::chat);
@@ -208,15 +208,15 @@ EMSCRIPTEN_BINDINGS(imagegate) {
       .field("displayHeight", &JsImageInfo::display_height);
   function("decodeBase64Into", &decode_base64_into);
   function("encodeBase64Into", &encode_base64_into);
-  function("sniff", &sniff);
+  function("_sniff", &sniff);
   function("decodeDataUrl", &decode_data_url_val);
-  function("buildRequest", &build_request);
-  function("parseImagesResponse", &parse_images);
-  function("parseJsonDocument", &parse_json_document);
-  function("parseErrorResponse", &parse_error);
-  function("decideRetry", &decide);
-  function("serverRetryDelay", &server_delay);
-  function("heapStats", &heap_stats);
-  function("version", &version);
-  function("simdEnabled", &simd_enabled);
+  function("_buildRequest", &build_request);
+  function("_parseImagesResponse", &parse_images);
+  function("_parseJsonDocument", &parse_json_document);
+  function("_parseErrorResponse", &parse_error);
+  function("_decideRetry", &decide);
+  function("_serverRetryDelay", &server_delay);
+  function("_heapStats", &heap_stats);
+  function("_version", &version);
+  function("_simdEnabled", &simd_enabled);
 }

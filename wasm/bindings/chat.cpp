@@ -176,10 +176,10 @@ val parse_chat(uintptr_t ptr, uint32_t len) { return chat_completion_val(reinter
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(imagegate_chat) {
-  emscripten::function("chatStreamCreate", &chat_stream_create);
-  emscripten::function("chatStreamFeed", &chat_stream_feed);
-  emscripten::function("chatStreamFinish", &chat_stream_finish);
-  emscripten::function("chatStreamDestroy", &chat_stream_destroy);
-  emscripten::function("chatStreamCount", &chat_stream_count);
-  emscripten::function("parseChatCompletion", &parse_chat);
+  emscripten::function("_chatStreamCreate", &chat_stream_create);
+  emscripten::function("_chatStreamFeed", &chat_stream_feed);
+  emscripten::function("_chatStreamFinish", &chat_stream_finish);
+  emscripten::function("_chatStreamDestroy", &chat_stream_destroy);
+  emscripten::function("_chatStreamCount", &chat_stream_count);
+  emscripten::function("_parseChatCompletion", &parse_chat);
 }

@@ -192,9 +192,9 @@ double get_max_response_bytes() { return max_response_bytes; }
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(imagegate_transport) {
-  emscripten::function("startRequest", &start_request);
-  emscripten::function("abortRequest", &abort_request);
-  emscripten::function("pendingRequests", &pending_count);
-  emscripten::function("setMaxResponseBytes", &set_max_response_bytes);
-  emscripten::function("maxResponseBytes", &get_max_response_bytes);
+  emscripten::function("_startRequest", &start_request);
+  emscripten::function("_abortRequest", &abort_request);
+  emscripten::function("_pendingRequests", &pending_count);
+  emscripten::function("_setMaxResponseBytes", &set_max_response_bytes);
+  emscripten::function("_maxResponseBytes", &get_max_response_bytes);
 }

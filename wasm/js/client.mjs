@@ -100,7 +100,7 @@ export class Client {
     } catch (err) {
       throw new ValidationError(`The request parameters cannot be serialised to JSON: ${err.message}`, null);
     }
-    const built = withHeapCopy(encoder.encode(json), (ptr, len) => wasm.buildRequest(kind, ptr, len));
+    const built = withHeapCopy(encoder.encode(json), (ptr, len) => wasm._buildRequest(kind, ptr, len));
     if (built.error) throw new ValidationError(built.error, built.param || null);
     return { ptr: built.ptr, len: built.len };
   }
@@ -149,7 +149,7 @@ export class Client {
         if (error && !(error instanceof APIConnectionError)) throw error;
         const h = result?.headers ?? {};
         error ??= makeAPIError(result.error, { headers: h, requestId: h['x-request-id'] ?? null, redact: this.redact });
-        const decision = wasm.decideRetry(result ? result.status : 0, h['x-should-retry'] ?? '', h['retry-after-ms'] ?? '',
+        const decision = wasm._decideRetry(result ? result.status : 0, h['x-should-retry'] ?? '', h['retry-after-ms'] ?? '',
           h['retry-after'] ?? '', attempt, maxRetries, Date.now(), Math.random());
         if (!decision.retry) throw error;
         onRetry?.({ attempt: attempt + 1, delayMs: decision.delayMs, error });

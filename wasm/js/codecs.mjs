@@ -92,7 +92,7 @@ export function encodeBase64(bytes, options = {}) {
 export function sniffImage(bytes) {
   const source = toBytesOrString(bytes);
   if (typeof source === 'string') throw new TypeError('imagegate: sniffImage expects bytes');
-  return withHeapCopy(source, (ptr, len) => wasm.sniff(ptr, len));
+  return withHeapCopy(source, (ptr, len) => wasm._sniff(ptr, len));
 }
 
 /**

@@ -43,8 +43,8 @@ let loading = null;
 export function init(options) {
   loading ??= instantiate(options).then((m) => {
     wasm = m;
-    version = m.version();
-    kinds = { request: m.RequestKind, parse: m.ParseKind };
+    version = m._version();
+    kinds = { request: m._RequestKind, parse: m._ParseKind };
     // Resolves to nothing: the raw embind module is internal (its exports are not API).
   }, (err) => {
     loading = null;  // let a later call retry (e.g. after a network failure)

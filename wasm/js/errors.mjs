@@ -184,7 +184,7 @@ function redactDeep(value, redact, depth = 0) {
  * is none, or when it is negative (a date in the past), which the retry decision ignores too.
  */
 function retryAfter(headers) {
-  const ms = wasm.serverRetryDelay(headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', Date.now());
+  const ms = wasm._serverRetryDelay(headers['retry-after-ms'] ?? '', headers['retry-after'] ?? '', Date.now());
   return ms === null || ms < 0 ? null : Math.round(ms);
 }
 

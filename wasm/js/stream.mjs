@@ -12,7 +12,7 @@ const SCRATCH_MIN = 64 * 1024;
 
 /** Core state of a stream: freed in the iterator's finally, or by the registry when a stream is dropped unfinished. */
 function freeCoreState(core) {
-  if (core.id) wasm.chatStreamDestroy(core.id);
+  if (core.id) wasm._chatStreamDestroy(core.id);
   if (core.scratch) wasm._free(core.scratch);
   core.id = 0;
   core.scratch = 0;
@@ -126,7 +126,7 @@ export class ChatCompletionStream {
     const { response, requestId } = await this.#open(signal);
     this.requestId = requestId;
     const reader = response.body.getReader();
-    const core = { id: wasm.chatStreamCreate(), scratch: 0 };
+    const core = { id: wasm._chatStreamCreate(), scratch: 0 };
     let scratchSize = 0;
     dropped?.register(this, core, core);
     try {
@@ -134,7 +134,7 @@ export class ChatCompletionStream {
         const { value, done } = await this.#read(reader, signal);
         let result;
         if (done) {
-          result = wasm.chatStreamFinish(core.id);
+          result = wasm._chatStreamFinish(core.id);
         } else {
           if (value.length > scratchSize) {
             if (core.scratch) wasm._free(core.scratch);
@@ -144,7 +144,7 @@ export class ChatCompletionStream {
             if (!core.scratch) throw new RangeError(`imagegate: cannot allocate ${scratchSize} bytes in the wasm heap`);
           }
           wasm.HEAPU8.set(value, core.scratch);  // re-read HEAPU8: the previous feed may have grown memory
-          result = wasm.chatStreamFeed(core.id, core.scratch, value.length);
+          result = wasm._chatStreamFeed(core.id, core.scratch, value.length);
         }
         Object.assign(this.#aggregate.meta, result.meta);
         for (const ev of result.events) {

@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
  * the bindings applies the same limit to XMLHttpRequest downloads.
  */
 export function enforceSizeLimit(size) {
-  const limit = wasm.maxResponseBytes();
+  const limit = wasm._maxResponseBytes();
   if (!(size > limit)) return;
   throw new InvalidResponseError(
     `The response is too large: ${(size / MiB).toFixed(1)} MiB, more than imagegate's limit of ${(limit / MiB).toFixed(0)} MiB`,
@@ -47,11 +47,11 @@ const headersOf = (response) => Object.fromEntries([...response.headers].map(([k
  */
 export function parseBody(kind, status, bytes, { inPlace = false, secret = '' } = {}) {
   return withHeapCopy(bytes, (ptr, len) => {
-    if (status < 200 || status > 299) return { ok: false, error: wasm.parseErrorResponse(status, ptr, len, secret) };
+    if (status < 200 || status > 299) return { ok: false, error: wasm._parseErrorResponse(status, ptr, len, secret) };
     const result = { ok: true };
-    if (kind === kinds.parse.images) result.images = wasm.parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
-    else if (kind === kinds.parse.chat) result.chat = wasm.parseChatCompletion(ptr, len);
-    else result.json = wasm.parseJsonDocument(ptr, len);
+    if (kind === kinds.parse.images) result.images = wasm._parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
+    else if (kind === kinds.parse.chat) result.chat = wasm._parseChatCompletion(ptr, len);
+    else result.json = wasm._parseJsonDocument(ptr, len);
     return result;
   });
 }
@@ -68,12 +68,12 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      wasm.abortRequest(id);
+      wasm._abortRequest(id);
       reject(new Aborted());
     };
     const flat = [];
     for (const [k, v] of headers) flat.push(k, v);
-    id = wasm.startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
+    id = wasm._startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
       // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
       if (settled) return;
       settled = true;
@@ -107,7 +107,7 @@ async function fetchOrFail(fetchImpl, url, init) {
 async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, secret }) {
   const response = await fetchOrFail(fetchImpl, url, { method, headers: Object.fromEntries(headers), signal, body: bodyBytes(body) });
   const declared = Number(response.headers.get('content-length'));
-  if (declared > wasm.maxResponseBytes()) {
+  if (declared > wasm._maxResponseBytes()) {
     response.body?.cancel().catch(() => {});
     enforceSizeLimit(declared);
   }
