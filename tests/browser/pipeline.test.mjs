@@ -82,3 +82,21 @@ test('a gateway that cannot be reached is an APIConnectionError with the browser
   }
   assert.equal(r.stream.cause, 'TypeError', 'fetch()\'s TypeError is kept as cause');
 });
+
+test('a gateway URL that the page\'s Content-Security-Policy blocks is named as such, not "offline or CORS"', async () => {
+  const r = await inPage(async (key) => {
+    const ig = await import('/imagegate/js/index.mjs');
+    const out = {};
+    // Not in the demo page's connect-src (and never resolved: the browser blocks it before any network).
+    const c = await ig.createClient({ apiKey: key, baseURL: 'https://blocked.invalid/v1', maxRetries: 0 });
+    for (const [route, run] of [['images', () => c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x' })],
+      ['stream', async () => { for await (const _ of c.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })); }]]) {
+      try { await run(); out[route] = 'resolved'; } catch (err) { out[route] = { name: err.constructor.name, message: err.message }; }
+    }
+    return out;
+  });
+  for (const route of ['images', 'stream']) {
+    assert.equal(r[route].name, 'APIConnectionError', route);
+    assert.match(r[route].message, /Content-Security-Policy blocked https:\/\/blocked\.invalid \(connect-src\)/, route);
+  }
+});

@@ -104,7 +104,11 @@ function networkCode(err) {
  * gives codes; browsers say only "Failed to fetch" — a network error, a CORS refusal or a CSP block look alike
  * there), with the runtime's error as `cause`.
  */
-export function connectionError(err, during = '') {
+export function connectionError(err, during = '', { blockedByCsp = null } = {}) {
+  if (blockedByCsp) {
+    return new APIConnectionError(`Connection error${during}: the page's Content-Security-Policy blocked ${blockedByCsp} ` +
+      '(connect-src): allow that origin there, or call the gateway through a same-origin proxy', err ? { cause: err } : {});
+  }
   const code = networkCode(err);
   const known = code && NETWORK_CODES.find(([re]) => re.test(code));
   // Browsers' fetch says only "Failed to fetch" (TypeError); undici says why in its cause ("bad port", ...).

@@ -1,5 +1,6 @@
 // A small XMLHttpRequest for node, over node:http / node:https. It implements what Emscripten 3.1.6's Fetch.js
-// (fetchXHR) uses: open/send/abort, setRequestHeader, timeout, responseType 'arraybuffer', status, statusText,
+// (fetchXHR) uses, and nothing else: open/send/abort, setRequestHeader, timeout, responseType 'arraybuffer' (the only
+// response type: setting another throws NotSupportedError; responseText and responseXML do not exist), status, statusText,
 // responseURL, response headers and the readystatechange/progress/load/error/timeout/abort/loadend events,
 // with XHR-spec ordering.
 //
@@ -34,7 +35,6 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
 const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2']);
-const RESPONSE_TYPES = new Set(['', 'arraybuffer', 'blob', 'document', 'json', 'text']);
 const DECODERS = {
   gzip: () => zlib.createGunzip(),
   'x-gzip': () => zlib.createGunzip(),
@@ -198,7 +198,6 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
   #timeout = 0;
   #withCredentials = false;
   #responseType = '';
-  #overrideMime = null;
   #active = null;                // the in-flight transfer (token)
   #status = 0;
   #statusText = '';
@@ -208,8 +207,6 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
   #allHeaders = null;            // getAllResponseHeaders() cache
   #sink = null;                  // BodySink of the current/last response
   #response = null;              // ArrayBuffer at DONE
-  #converted = undefined;        // json/blob/text conversion cache
-  #textCache = null;             // { loaded, text } for responseText while LOADING
   #stats = { mode: 'none', capacity: 0, grows: 0, loaded: 0 };
 
   get readyState() { return this.#state; }
@@ -238,44 +235,16 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
   get responseType() { return this.#responseType; }
   set responseType(type) {
     type = String(type);
-    if (!RESPONSE_TYPES.has(type)) return;              // WebIDL enum: unknown values are ignored
+    if (type !== 'arraybuffer') throw domError(`responseType '${type}' is not supported here: only 'arraybuffer' (what Emscripten's Fetch.js uses)`, 'NotSupportedError');
     if (this.#state === LOADING || this.#state === DONE) throw invalidState('responseType');
     this.#responseType = type;
   }
 
+  /** The body as an ArrayBuffer once DONE (null before, and when responseType was not set to 'arraybuffer'). */
   get response() {
-    const type = this.#responseType;
-    if (type === '' || type === 'text') return this.responseText;
-    if (this.#state !== DONE || this.#response === null) return null;
-    if (type === 'arraybuffer') return this.#response;
-    if (this.#converted !== undefined) return this.#converted;
-    if (type === 'json') {
-      try { this.#converted = JSON.parse(new TextDecoder('utf-8').decode(this.#response)); } catch { this.#converted = null; }
-    } else if (type === 'blob') {
-      this.#converted = new Blob([this.#response], { type: this.#mimeType() ?? '' });
-    } else {
-      this.#converted = null;                              // 'document': no DOM in node
-    }
-    return this.#converted;
+    if (this.#responseType !== 'arraybuffer' || this.#state !== DONE) return null;
+    return this.#response;
   }
-
-  get responseText() {
-    if (this.#responseType !== '' && this.#responseType !== 'text') throw invalidState('responseText');
-    if (this.#state !== LOADING && this.#state !== DONE) return '';
-    if (this.#state === DONE) {
-      if (this.#response === null) return '';
-      if (this.#converted === undefined) this.#converted = this.#decodeText(new Uint8Array(this.#response));
-      return this.#converted;
-    }
-    const sink = this.#sink;
-    if (!sink) return '';
-    if (!this.#textCache || this.#textCache.loaded !== sink.loaded) {
-      this.#textCache = { loaded: sink.loaded, text: this.#decodeText(sink.view()) };
-    }
-    return this.#textCache.text;
-  }
-
-  get responseXML() { return null; }
 
   get [bodyStats]() { return { ...this.#stats }; }
 
@@ -327,9 +296,9 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     else this.#requestHeaders.set(key, { name, value });
   }
 
-  overrideMimeType(mime) {
+  /** Accepted and ignored: it only affects text decoding, and there is none here (responses are ArrayBuffers). */
+  overrideMimeType() {
     if (this.#state === LOADING || this.#state === DONE) throw invalidState('overrideMimeType');
-    this.#overrideMime = String(mime);
   }
 
   send(body = null) {
@@ -377,7 +346,6 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     if (this.#state === DONE && this.#gen === gen) {
       this.#state = UNSENT;                                // spec: DONE -> UNSENT without an event
       this.#response = null;
-      this.#converted = undefined;
     }
   }
 
@@ -412,8 +380,6 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     this.#allHeaders = null;
     this.#sink = null;
     this.#response = null;
-    this.#converted = undefined;
-    this.#textCache = null;
   }
 
   #responseHeaderMap() {
@@ -429,17 +395,6 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     }
     this.#headerCache = map;
     return map;
-  }
-
-  #mimeType() {
-    return this.#overrideMime ?? this.getResponseHeader('content-type');
-  }
-
-  #decodeText(bytes) {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(this.#mimeType() ?? '')?.[1];
-    let decoder;
-    try { decoder = new TextDecoder(charset || 'utf-8'); } catch { decoder = new TextDecoder('utf-8'); }
-    return decoder.decode(bytes);
   }
 
   #armTimer(token) {

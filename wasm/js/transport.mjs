@@ -56,6 +56,26 @@ export function parseBody(kind, status, bytes, { inPlace = false, secret = '' } 
   });
 }
 
+// Browsers do not say why a request failed, with one exception reported on the side: a URL that the page's (or the
+// worker's) Content-Security-Policy blocks fires a `securitypolicyviolation` event. The recent ones are kept, so a
+// failure can name that cause instead of "offline or CORS".
+const cspViolations = [];
+if (typeof globalThis.addEventListener === 'function' && typeof globalThis.SecurityPolicyViolationEvent === 'function') {
+  globalThis.addEventListener('securitypolicyviolation', (e) => {
+    cspViolations.push({ uri: String(e.blockedURI || ''), at: performance.now() });
+    if (cspViolations.length > 16) cspViolations.shift();
+  });
+}
+
+/** The connection error for a request to `url` started at `since`, naming a CSP block when the browser reported one. */
+async function networkFailure(err, url, since, during = '') {
+  if (typeof globalThis.SecurityPolicyViolationEvent !== 'function') return connectionError(err, during);  // not a browser
+  await new Promise((resolve) => setTimeout(resolve, 0));  // the violation event is queued as a task of its own
+  const { origin } = new URL(url);
+  const hit = cspViolations.find((v) => v.at >= since && v.uri && (url.startsWith(v.uri) || v.uri.startsWith(origin)));
+  return connectionError(err, during, { blockedByCsp: hit ? origin : null });
+}
+
 /** Thrown by emscripten_fetch when its signal aborted (the request loop says whether that was a timeout). */
 class Aborted extends Error {}
 
@@ -73,6 +93,7 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
     };
     const flat = [];
     for (const [k, v] of headers) flat.push(k, v);
+    const since = performance.now();
     id = wasm._startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
       // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
       if (settled) return;
@@ -81,7 +102,7 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
       try {
         result.headers = parseHeaderLines(result.headers || '');
         if (result.tooLarge) enforceSizeLimit(result.size);
-        if (result.networkError) reject(connectionError(result.cause));
+        if (result.networkError) networkFailure(result.cause, url, since).then(reject);
         else resolve(result);
       } catch (err) {
         reject(err);
@@ -96,10 +117,11 @@ const bodyBytes = (body) => (!body || body instanceof Uint8Array ? body ?? undef
 
 /** fetch(), with any failure before an answer as APIConnectionError (after an abort the loop re-labels it). */
 async function fetchOrFail(fetchImpl, url, init) {
+  const since = performance.now();
   try {
     return await fetchImpl(url, init);
   } catch (err) {
-    throw init.signal.aborted ? err : connectionError(err);
+    throw init.signal.aborted ? err : await networkFailure(err, url, since);
   }
 }
 
