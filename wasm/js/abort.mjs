@@ -47,3 +47,26 @@ export function sleep(ms, signal) {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * `promise`, or a rejection with onIdle() when it has not settled within `idleMs`, or with onAbort() as soon as
+ * `signal` aborts; the timer and the listener are always removed. For per-chunk waits (a stream's reads): it costs
+ * one timer and one listener, no AbortController.
+ */
+export function within(promise, signal, idleMs, { onIdle, onAbort }) {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(onAbort());
+    const abort = () => { clearTimeout(timer); reject(onAbort()); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', abort); reject(onIdle()); }, idleMs);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then((value) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+      resolve(value);
+    }, (err) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+      reject(signal.aborted ? onAbort() : err);
+    });
+  });
+}

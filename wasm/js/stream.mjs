@@ -6,6 +6,7 @@ import {
   APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError, connectionError, makeAPIError,
 } from './errors.mjs';
 import { enforceSizeLimit } from './transport.mjs';
+import { within } from './abort.mjs';
 import { publicImage } from './resources/images.mjs';
 
 const SCRATCH_MIN = 64 * 1024;
@@ -171,24 +172,10 @@ export class ChatCompletionStream {
 
   /** One read with the idle timeout: a stalled stream fails instead of hanging. */
   #read(reader, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new APIUserAbortError('Stream aborted'));
-      const idle = this.#idleTimeout;
-      const onAbort = () => { clearTimeout(timer); reject(new APIUserAbortError('Stream aborted')); };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        reject(new APIConnectionTimeoutError(`The stream stalled: no data for ${idle} ms (idleTimeout)`));
-      }, idle);
-      signal.addEventListener('abort', onAbort, { once: true });
-      reader.read().then((r) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(r);
-      }, (err) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        reject(signal.aborted ? new APIUserAbortError('Stream aborted') : connectionError(err, ' while streaming'));
-      });
+    const idle = this.#idleTimeout;
+    return within(reader.read().catch((err) => { throw connectionError(err, ' while streaming'); }), signal, idle, {
+      onIdle: () => new APIConnectionTimeoutError(`The stream stalled: no data for ${idle} ms (idleTimeout)`),
+      onAbort: () => new APIUserAbortError('Stream aborted'),
     });
   }
 }
