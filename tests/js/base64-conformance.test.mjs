@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBase64, decodeBase64Into, encodeBase64, Base64DecodeError } from 'imagegate';
+// Imported by path: in a git worktree whose node_modules is another checkout's, 'imagegate' would be that checkout.
+import { decodeBase64, decodeBase64Into, encodeBase64, Base64DecodeError } from '../../wasm/js/index.mjs';
 import { wasm } from '../../wasm/js/core.mjs';
 import { specFromBase64 } from './spec-from-base64.mjs';
 

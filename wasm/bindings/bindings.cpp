@@ -56,6 +56,13 @@ JsBase64Result decode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, uin
                              make_options(alphabet, last_chunk, skip_whitespace)));
 }
 
+// setFromBase64: decode_base64_bounded; `consumed` is the spec's read, also on an error (with `written`).
+JsBase64Result decode_base64_bounded_js(uintptr_t in, uint32_t len, uintptr_t out, uint32_t max_length, int alphabet,
+                                        int last_chunk, bool skip_whitespace) {
+  return to_js(decode_base64_bounded(heap_ptr<const uint8_t>(in), len, heap_ptr<uint8_t>(out), max_length,
+                                     make_options(alphabet, last_chunk, skip_whitespace)));
+}
+
 uint32_t encode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, bool url, bool pad) {
   return static_cast<uint32_t>(encode_base64(heap_ptr<const uint8_t>(in), len, heap_ptr<char>(out),
                                              url ? Base64Alphabet::url : Base64Alphabet::standard, pad));
@@ -188,6 +195,7 @@ EMSCRIPTEN_BINDINGS(imagegate) {
       .field("width", &JsImageInfo::width)
       .field("height", &JsImageInfo::height);
   function("decodeBase64Into", &decode_base64_into);
+  function("decodeBase64Bounded", &decode_base64_bounded_js);
   function("encodeBase64Into", &encode_base64_into);
   function("sniff", &sniff);
   function("decodeDataUrl", &decode_data_url_val);

@@ -8,7 +8,8 @@ const WHITESPACE = { skip: true, reject: false };
 
 function pick(table, value, fallback, name) {
   if (value === undefined) return table[fallback];
-  if (!Object.prototype.hasOwnProperty.call(table, value)) {
+  // A string, as the platform requires (no boxed strings, no toString() calls).
+  if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(table, value)) {
     throw new TypeError(`imagegate: ${name} must be one of ${Object.keys(table).map((k) => `'${k}'`).join(', ')}`);
   }
   return table[value];
@@ -21,7 +22,12 @@ function toBytesOrString(input) {
   throw new TypeError('imagegate: expected a Uint8Array, an ArrayBuffer or a string');
 }
 
-function decodeOptions(options = {}) {
+function decodeOptions(options) {
+  // As the platform's GetOptionsObject: undefined or an object; each option is read once.
+  if (options === undefined) options = {};
+  else if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
+    throw new TypeError('imagegate: options must be an object');
+  }
   return [
     pick(ALPHABETS, options.alphabet, 'base64', 'alphabet'),
     pick(LAST_CHUNK, options.lastChunkHandling, 'loose', 'lastChunkHandling'),
@@ -52,19 +58,33 @@ export function decodeBase64(input, options) {
 }
 
 /**
- * Decodes base64 into `target` (like Uint8Array.prototype.setFromBase64). Returns { read, written }.
- * Throws Base64DecodeError (code 'output_too_small' when `target` is too short).
+ * Decodes base64 into `target`, exactly as `target.setFromBase64(input, options)` (TC39 FromBase64 with the
+ * target's length as maxLength): whole 4-character chunks are decoded while their bytes fit; decoding stops
+ * without reading further once the target is full, or before a chunk whose bytes would not fit (a final padded
+ * chunk still goes in when its 1 or 2 bytes fit). Returns { read, written }: `written` bytes at the start of
+ * `target`, and `read` the input index just past the last chunk decoded (the input's length when all of it was
+ * used). On invalid input it first writes the bytes of every whole chunk before the error, then throws
+ * Base64DecodeError with `code`, `position` (first offending input index) and `read`/`written` as they stood;
+ * bytes of `target` past `written` are never touched. Options as decodeBase64 (alphabet, lastChunkHandling,
+ * whitespace). Input: a string (indices are UTF-16 units) or bytes.
  */
 export function decodeBase64Into(input, target, options) {
   if (!(target instanceof Uint8Array)) throw new TypeError('imagegate: target must be a Uint8Array');
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
-  return withHeapCopy(source, (inPtr, len) => withHeapBlock(target.length, (outPtr) => {
-    const r = wasm.decodeBase64Into(inPtr, len, outPtr, target.length, alphabet, lastChunk, skipWhitespace);
-    if (r.error) throw new Base64DecodeError(r.error, r.position);
-    target.set(wasm.HEAPU8.subarray(outPtr, outPtr + r.written));
+  return withHeapCopy(source, (ptr, len) => {
+    // Decoded in place in the input's heap block. The output never overtakes the input and is at most 3/4 of it,
+    // so capping maxLength at the input length changes nothing (and keeps every write inside the block).
+    const r = wasm.decodeBase64Bounded(ptr, len, ptr, Math.min(target.length, len), alphabet, lastChunk, skipWhitespace);
+    if (r.written > 0) target.set(wasm.HEAPU8.subarray(ptr, ptr + r.written));
+    if (r.error) {
+      const error = new Base64DecodeError(r.error, r.position);
+      error.read = r.consumed;
+      error.written = r.written;
+      throw error;
+    }
     return { read: r.consumed, written: r.written };
-  }));
+  });
 }
 
 const latin1 = new TextDecoder('latin1');
