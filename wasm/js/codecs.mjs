@@ -35,8 +35,6 @@ function decodeOptions(options) {
   ];
 }
 
-/** Most bytes `len` base64 characters can decode to. */
-const maxDecodedSize = (len) => Math.floor(len / 4) * 3 + Math.ceil(((len % 4) * 3) / 4);
 
 /**
  * Decodes base64 (bytes or a string) into a new Uint8Array.
@@ -47,13 +45,12 @@ const maxDecodedSize = (len) => Math.floor(len / 4) * 3 + Math.ceil(((len % 4) *
 export function decodeBase64(input, options) {
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
-  return withHeapCopy(source, (inPtr, len) => {
-    const capacity = maxDecodedSize(len);
-    return withHeapBlock(capacity, (outPtr) => {
-      const r = wasm.decodeBase64Into(inPtr, len, outPtr, capacity, alphabet, lastChunk, skipWhitespace);
-      if (r.error) throw new Base64DecodeError(r.error, r.position);
-      return wasm.HEAPU8.slice(outPtr, outPtr + r.written);
-    });
+  return withHeapCopy(source, (ptr, len) => {
+    // Decoded in place: no second heap block, and the bytes are still in cache for the copy out.
+    const r = wasm.decodeBase64Into(ptr, len, ptr, len, alphabet, lastChunk, skipWhitespace);
+    if (r.error) throw new Base64DecodeError(r.error, r.position);
+    // One allocation + copy (slice); HEAPU8 is read after the call, as the heap may have grown.
+    return wasm.HEAPU8.slice(ptr, ptr + r.written);
   });
 }
 
