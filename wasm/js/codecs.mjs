@@ -8,7 +8,6 @@ const WHITESPACE = { skip: true, reject: false };
 
 function pick(table, value, fallback, name) {
   if (value === undefined) return table[fallback];
-  // A string, as the platform requires (no boxed strings, no toString() calls).
   if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(table, value)) {
     throw new TypeError(`imagegate: ${name} must be one of ${Object.keys(table).map((k) => `'${k}'`).join(', ')}`);
   }
@@ -23,7 +22,7 @@ function toBytesOrString(input) {
 }
 
 function decodeOptions(options) {
-  // As the platform's GetOptionsObject: undefined or an object; each option is read once.
+  // As the platform: undefined or an object, each option read once and a string.
   if (options === undefined) options = {};
   else if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
     throw new TypeError('imagegate: options must be an object');
@@ -35,7 +34,6 @@ function decodeOptions(options) {
   ];
 }
 
-
 /**
  * Decodes base64 (bytes or a string) into a new Uint8Array.
  * Options follow Uint8Array.fromBase64: alphabet 'base64' | 'base64url', lastChunkHandling 'loose' |
@@ -46,32 +44,24 @@ export function decodeBase64(input, options) {
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
   return withHeapCopy(source, (ptr, len) => {
-    // Decoded in place: no second heap block, and the bytes are still in cache for the copy out.
+    // In place: no second heap block.
     const r = wasm.decodeBase64Into(ptr, len, ptr, len, alphabet, lastChunk, skipWhitespace);
     if (r.error) throw new Base64DecodeError(r.error, r.position);
-    // One allocation + copy (slice); HEAPU8 is read after the call, as the heap may have grown.
+    // HEAPU8 read after the call: the heap may have grown.
     return wasm.HEAPU8.slice(ptr, ptr + r.written);
   });
 }
 
 /**
- * Decodes base64 into `target`, exactly as `target.setFromBase64(input, options)` (TC39 FromBase64 with the
- * target's length as maxLength): whole 4-character chunks are decoded while their bytes fit; decoding stops
- * without reading further once the target is full, or before a chunk whose bytes would not fit (a final padded
- * chunk still goes in when its 1 or 2 bytes fit). Returns { read, written }: `written` bytes at the start of
- * `target`, and `read` the input index just past the last chunk decoded (the input's length when all of it was
- * used). On invalid input it first writes the bytes of every whole chunk before the error, then throws
- * Base64DecodeError with `code`, `position` (first offending input index) and `read`/`written` as they stood;
- * bytes of `target` past `written` are never touched. Options as decodeBase64 (alphabet, lastChunkHandling,
- * whitespace). Input: a string (indices are UTF-16 units) or bytes.
+ * Decodes base64 into `target` exactly as `target.setFromBase64(input, options)`; returns { read, written }. On an
+ * error, the whole chunks before it are written first and the Base64DecodeError also carries `read`/`written`.
  */
 export function decodeBase64Into(input, target, options) {
   if (!(target instanceof Uint8Array)) throw new TypeError('imagegate: target must be a Uint8Array');
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
   return withHeapCopy(source, (ptr, len) => {
-    // Decoded in place in the input's heap block. The output never overtakes the input and is at most 3/4 of it,
-    // so capping maxLength at the input length changes nothing (and keeps every write inside the block).
+    // In place. Output <= 3/4 of the input, so capping maxLength at the input length changes nothing.
     const r = wasm.decodeBase64Bounded(ptr, len, ptr, Math.min(target.length, len), alphabet, lastChunk, skipWhitespace);
     if (r.written > 0) target.set(wasm.HEAPU8.subarray(ptr, ptr + r.written));
     if (r.error) {
