@@ -143,6 +143,19 @@ test('options and input are checked as setFromBase64 checks them (option-coercio
   assert.equal(toStringCalls, 0);
 });
 
+test('a detached target is a TypeError, also when an option getter detaches it (detached-buffer.js @ 911aa61)', () => {
+  const detach = (buffer) => structuredClone(buffer, { transfer: [buffer] });
+  const target = new Uint8Array([255, 255, 255]);
+  detach(target.buffer);
+  assert.throws(() => decodeBase64Into('Zg==', target), TypeError);
+  let getterCalls = 0;
+  const other = new Uint8Array([255, 255, 255]);
+  const detaching = Object.defineProperty({}, 'alphabet', { get() { getterCalls++; detach(other.buffer); return 'base64'; } });
+  assert.throws(() => decodeBase64Into('Zg==', other, detaching), TypeError);
+  assert.equal(getterCalls, 1);
+  assert.deepEqual(decodeBase64Into('Zg==', new Uint8Array(0)), { read: 0, written: 0 });  // empty, not detached
+});
+
 // Inputs made of pieces that reach every branch of the algorithm.
 const PIECES = ['A', 'Q', 'g', 'Zm9v', '/', '+', '-', '_', '=', '==', ' ', '\n', '#', 'é', '\u2028'];
 function randomInput(rand) {
