@@ -58,6 +58,14 @@ async function compareInPage(page, args) {
     };
     for (const c of fixture.setFromBase64) compareSet(c.input, c.target, c.options, `test262 ${c.file}`, c.subarray);
     for (const c of fixture.fromBase64) compareFrom(c.input, c.options, `test262 ${c.file}`);
+    {  // detached-buffer.js: a detached target is a TypeError
+      const kind = (fn) => { try { fn(); return 'ok'; } catch (e) { return e.constructor.name; } };
+      const d = new Uint8Array(3);
+      structuredClone(d.buffer, { transfer: [d.buffer] });
+      const m = kind(() => decodeBase64Into('Zg==', d)), t = kind(() => d.setFromBase64('Zg=='));
+      checked++;
+      if (m !== t || t !== 'TypeError') mismatches.push({ kind: 'detached', label: 'test262 detached-buffer.js', input: 'Zg==', mine: m, platform: t });
+    }
 
     let seed = 4242;
     const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);

@@ -52,6 +52,17 @@ export function decodeBase64(input, options) {
   });
 }
 
+// node 20 has no ArrayBuffer.prototype.detached; a view on a detached buffer cannot be made.
+function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Decodes base64 into `target` exactly as `target.setFromBase64(input, options)`; returns { read, written }. On an
  * error, the whole chunks before it are written first and the Base64DecodeError also carries `read`/`written`.
@@ -60,6 +71,7 @@ export function decodeBase64Into(input, target, options) {
   if (!(target instanceof Uint8Array)) throw new TypeError('imagegate: target must be a Uint8Array');
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
+  if (target.length === 0 && isDetached(target.buffer)) throw new TypeError('imagegate: target is detached');
   return withHeapCopy(source, (ptr, len) => {
     // In place. Output <= 3/4 of the input, so capping maxLength at the input length changes nothing.
     const r = wasm.decodeBase64Bounded(ptr, len, ptr, Math.min(target.length, len), alphabet, lastChunk, skipWhitespace);
