@@ -7,7 +7,7 @@
 // Cases (each checked once for correct output before timing):
 //   wasm.bytes / wasm.string   decodeBase64(input) → new Uint8Array (public API: copy in, kernel, copy out)
 //   wasm.into / .into.string   decodeBase64Into(bytes | string, preallocated target) (public API)
-//   wasm.kernel                wasm.decodeBase64Into(ptr, len, out, cap, …) on a heap block filled once:
+//   wasm.kernel                wasm._decodeBase64Into(ptr, len, out, cap, …) on a heap block filled once:
 //                              the C++ kernel + one embind call, no copies
 //   cost.*                     the pieces the public API adds: HEAPU8.set (bytes in), TextEncoder.encodeInto
 //                              (string in), HEAPU8.slice (decoded bytes out), an embind call with len 0; and
@@ -50,7 +50,7 @@ function casesFor(size) {
   const inPtr = wasm._malloc(size);
   const outPtr = wasm._malloc(raw.length + 16);
   wasm.HEAPU8.set(b64, inPtr);
-  add('wasm.kernel', 'wasm kernel heap→heap (no copies)', () => wasm.decodeBase64Into(inPtr, size, outPtr, raw.length + 16, 0, 0, true),
+  add('wasm.kernel', 'wasm kernel heap→heap (no copies)', () => wasm._decodeBase64Into(inPtr, size, outPtr, raw.length + 16, 0, 0, true),
     () => wasm.HEAPU8.slice(outPtr, outPtr + raw.length));
   // What the wrapper adds around the kernel.
   const enc = new TextEncoder();
@@ -62,7 +62,7 @@ function casesFor(size) {
     for (let i = 0; i < a.length; i += 4096) a[i] = 1;
     return a;
   });
-  add('cost.embindCall', 'cost: one embind call (len 0)', () => wasm.decodeBase64Into(inPtr, 0, outPtr, 16, 0, 0, true));
+  add('cost.embindCall', 'cost: one embind call (len 0)', () => wasm._decodeBase64Into(inPtr, 0, outPtr, 16, 0, 0, true));
   const free = () => { wasm._free(inPtr); wasm._free(outPtr); };
 
   // Peers.

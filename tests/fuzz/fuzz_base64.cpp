@@ -1,7 +1,7 @@
 // Differential fuzzing of the base64 decoders: the one-shot decoder (bulk kernel + state machine) against the
 // byte-at-a-time scalar reference and against Base64StreamDecoder fed in pieces, for every option; in-place
-// decoding against out-of-place; feed_until_invalid against feed on the prefix it accepted; and an encode →
-// decode round trip of the raw input bytes.
+// decoding against out-of-place; feed_until_invalid against feed on the prefix it accepted; decode_base64_bounded
+// (setFromBase64) against decode_base64; and an encode → decode round trip of the raw input bytes.
 //
 // Input layout: byte 0 = options (bit 0 url alphabet, bits 1-2 last-chunk mode, bit 3 reject whitespace,
 // bit 4 short output buffer, bit 5 stream into caller buffers), byte 1 = chunking seed, the rest = base64 text.
@@ -177,6 +177,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const Base64Result ub = b.feed(in, len, ob.get(), c);
         FUZZ_CHECK(ub.error == ua.error && ub.position == ua.position, describe("until", ua) + "\n" + describe("feed", ub));
       }
+    }
+  }
+
+  // 6. decode_base64_bounded (setFromBase64) with maxLength = cap, into an exact buffer: never output_too_small;
+  //    with room for everything it agrees with decode_base64; when the whole input is valid, any target gets a
+  //    prefix of its bytes without an error; in place equals out of place.
+  {
+    auto ob = exact(cap ? cap : 1);
+    const Base64Result rb = decode_base64_bounded(in, len, ob.get(), cap, opts);
+    FUZZ_CHECK(rb.written <= cap && rb.consumed <= len, describe("bounded", rb));
+    FUZZ_CHECK(rb.error != Base64Error::output_too_small, describe("bounded", rb));
+    if (!rb.ok()) FUZZ_CHECK(rb.position < len, describe("bounded position", rb));
+    auto ofull = exact(full ? full : 1);
+    const Base64Result rf = decode_base64(in, len, ofull.get(), full, opts);
+    if (!short_output) FUZZ_CHECK(rb.ok() == rf.ok(), describe("bounded", rb) + "\n" + describe("decode_base64", rf));
+    if (rf.ok()) {
+      FUZZ_CHECK(rb.ok(), describe("bounded on valid input", rb));
+      FUZZ_CHECK(rb.written <= rf.written && (rb.written == 0 || std::memcmp(ob.get(), ofull.get(), rb.written) == 0),
+                 "bounded bytes are not a prefix of the full decode");
+      if (!short_output) FUZZ_CHECK(rb.written == rf.written, describe("bounded", rb) + "\n" + describe("decode_base64", rf));
+    }
+    if (cap <= len) {
+      auto buf = exact(len ? len : 1);
+      if (len) std::memcpy(buf.get(), in, len);
+      const Base64Result ri = decode_base64_bounded(buf.get(), len, buf.get(), cap, opts);
+      same_result("bounded", rb, "bounded in place", ri);
+      FUZZ_CHECK(ri.written == 0 || std::memcmp(buf.get(), ob.get(), ri.written) == 0, "bounded in-place bytes differ");
     }
   }
 

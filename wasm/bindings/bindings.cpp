@@ -57,6 +57,13 @@ JsBase64Result decode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, uin
                              make_options(alphabet, last_chunk, skip_whitespace)));
 }
 
+// setFromBase64: decode_base64_bounded; `consumed` is the spec's read, also on an error (with `written`).
+JsBase64Result decode_base64_bounded_js(uintptr_t in, uint32_t len, uintptr_t out, uint32_t max_length, int alphabet,
+                                        int last_chunk, bool skip_whitespace) {
+  return to_js(decode_base64_bounded(heap_ptr<const uint8_t>(in), len, heap_ptr<uint8_t>(out), max_length,
+                                     make_options(alphabet, last_chunk, skip_whitespace)));
+}
+
 uint32_t encode_base64_into(uintptr_t in, uint32_t len, uintptr_t out, bool url, bool pad) {
   return static_cast<uint32_t>(encode_base64(heap_ptr<const uint8_t>(in), len, heap_ptr<char>(out),
                                              url ? Base64Alphabet::url : Base64Alphabet::standard, pad));
@@ -206,8 +213,9 @@ EMSCRIPTEN_BINDINGS(imagegate) {
       .field("orientation", &JsImageInfo::orientation)
       .field("displayWidth", &JsImageInfo::display_width)
       .field("displayHeight", &JsImageInfo::display_height);
-  function("decodeBase64Into", &decode_base64_into);
-  function("encodeBase64Into", &encode_base64_into);
+  function("_decodeBase64Into", &decode_base64_into);
+  function("_decodeBase64Bounded", &decode_base64_bounded_js);
+  function("_encodeBase64Into", &encode_base64_into);
   function("_sniff", &sniff);
   function("decodeDataUrl", &decode_data_url_val);
   function("_buildRequest", &build_request);

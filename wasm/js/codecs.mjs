@@ -8,7 +8,7 @@ const WHITESPACE = { skip: true, reject: false };
 
 function pick(table, value, fallback, name) {
   if (value === undefined) return table[fallback];
-  if (!Object.prototype.hasOwnProperty.call(table, value)) {
+  if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(table, value)) {
     throw new TypeError(`imagegate: ${name} must be one of ${Object.keys(table).map((k) => `'${k}'`).join(', ')}`);
   }
   return table[value];
@@ -21,16 +21,18 @@ function toBytesOrString(input) {
   throw new TypeError('imagegate: expected a Uint8Array, an ArrayBuffer or a string');
 }
 
-function decodeOptions(options = {}) {
+function decodeOptions(options) {
+  // As the platform: undefined or an object, each option read once and a string.
+  if (options === undefined) options = {};
+  else if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
+    throw new TypeError('imagegate: options must be an object');
+  }
   return [
     pick(ALPHABETS, options.alphabet, 'base64', 'alphabet'),
     pick(LAST_CHUNK, options.lastChunkHandling, 'loose', 'lastChunkHandling'),
     pick(WHITESPACE, options.whitespace, 'skip', 'whitespace'),
   ];
 }
-
-/** Most bytes `len` base64 characters can decode to. */
-const maxDecodedSize = (len) => Math.floor(len / 4) * 3 + Math.ceil(((len % 4) * 3) / 4);
 
 /**
  * Decodes base64 (bytes or a string) into a new Uint8Array.
@@ -41,30 +43,47 @@ const maxDecodedSize = (len) => Math.floor(len / 4) * 3 + Math.ceil(((len % 4) *
 export function decodeBase64(input, options) {
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
-  return withHeapCopy(source, (inPtr, len) => {
-    const capacity = maxDecodedSize(len);
-    return withHeapBlock(capacity, (outPtr) => {
-      const r = wasm.decodeBase64Into(inPtr, len, outPtr, capacity, alphabet, lastChunk, skipWhitespace);
-      if (r.error) throw new Base64DecodeError(r.error, r.position);
-      return wasm.HEAPU8.slice(outPtr, outPtr + r.written);
-    });
+  return withHeapCopy(source, (ptr, len) => {
+    // In place: no second heap block.
+    const r = wasm._decodeBase64Into(ptr, len, ptr, len, alphabet, lastChunk, skipWhitespace);
+    if (r.error) throw new Base64DecodeError(r.error, r.position);
+    // HEAPU8 read after the call: the heap may have grown.
+    return wasm.HEAPU8.slice(ptr, ptr + r.written);
   });
 }
 
+// node 20 has no ArrayBuffer.prototype.detached; a view on a detached buffer cannot be made.
+function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
- * Decodes base64 into `target` (like Uint8Array.prototype.setFromBase64). Returns { read, written }.
- * Throws Base64DecodeError (code 'output_too_small' when `target` is too short).
+ * Decodes base64 into `target` exactly as `target.setFromBase64(input, options)`; returns { read, written }. On an
+ * error, the whole chunks before it are written first and the Base64DecodeError also carries `read`/`written`.
  */
 export function decodeBase64Into(input, target, options) {
   if (!(target instanceof Uint8Array)) throw new TypeError('imagegate: target must be a Uint8Array');
   const source = toBytesOrString(input);
   const [alphabet, lastChunk, skipWhitespace] = decodeOptions(options);
-  return withHeapCopy(source, (inPtr, len) => withHeapBlock(target.length, (outPtr) => {
-    const r = wasm.decodeBase64Into(inPtr, len, outPtr, target.length, alphabet, lastChunk, skipWhitespace);
-    if (r.error) throw new Base64DecodeError(r.error, r.position);
-    target.set(wasm.HEAPU8.subarray(outPtr, outPtr + r.written));
+  if (target.length === 0 && isDetached(target.buffer)) throw new TypeError('imagegate: target is detached');
+  return withHeapCopy(source, (ptr, len) => {
+    // In place. Output <= 3/4 of the input, so capping maxLength at the input length changes nothing.
+    const r = wasm._decodeBase64Bounded(ptr, len, ptr, Math.min(target.length, len), alphabet, lastChunk, skipWhitespace);
+    if (r.written > 0) target.set(wasm.HEAPU8.subarray(ptr, ptr + r.written));
+    if (r.error) {
+      const error = new Base64DecodeError(r.error, r.position);
+      error.read = r.consumed;
+      error.written = r.written;
+      throw error;
+    }
     return { read: r.consumed, written: r.written };
-  }));
+  });
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -77,7 +96,7 @@ export function encodeBase64(bytes, options = {}) {
   const pad = !options.omitPadding;
   const size = Math.ceil(source.length / 3) * 4;
   return withHeapCopy(source, (inPtr, len) => withHeapBlock(size, (outPtr) => {
-    const n = wasm.encodeBase64Into(inPtr, len, outPtr, url, pad);
+    const n = wasm._encodeBase64Into(inPtr, len, outPtr, url, pad);
     return latin1.decode(wasm.HEAPU8.subarray(outPtr, outPtr + n));
   }));
 }

@@ -25,9 +25,17 @@ export declare class ValidationError extends ImagegateError {
 export type Base64ErrorCode = 'invalid_character' | 'bad_padding' | 'partial_chunk' | 'nonzero_bits' | 'output_too_small';
 
 export declare class Base64DecodeError extends ImagegateError {
+  /** 'output_too_small' is no longer thrown by decodeBase64Into (a short target is filled, as setFromBase64 does). */
   readonly code: Base64ErrorCode;
   /** Index of the first offending input byte (or string index). */
   readonly position: number;
+  /**
+   * Set by decodeBase64Into only: the input index just past the last whole chunk decoded before the error (the
+   * spec's [[Read]] at that point).
+   */
+  readonly read?: number;
+  /** Set by decodeBase64Into only: the bytes written to the start of the target before the error was thrown. */
+  readonly written?: number;
 }
 
 export type DataUrlErrorCode = 'not_a_data_url' | 'missing_comma' | 'bad_media_type' | 'bad_percent' | 'bad_base64';
@@ -88,6 +96,15 @@ export interface Base64DecodeOptions {
 export type BytesInput = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 export declare function decodeBase64(input: BytesInput | string, options?: Base64DecodeOptions): Uint8Array;
+/**
+ * `target.setFromBase64(input, options)` exactly (TC39 FromBase64 with maxLength = target.length): whole 4-character
+ * chunks are decoded while their bytes fit; it stops without reading on once the target is full, or before a chunk
+ * whose bytes would not fit (a final `xx==` / `xxx=` still goes in when its 1 or 2 bytes fit) — neither is an
+ * error. `written`: bytes at the start of `target`; `read`: the input index just past the last chunk decoded (the
+ * input's length when it was all used). Bytes past `written` are never touched. On invalid input the whole chunks
+ * before the error are written first, then Base64DecodeError is thrown with `code`, `position`, `read` and
+ * `written`. `input` may also be bytes (the platform takes strings only); `whitespace: 'reject'` is an extension.
+ */
 export declare function decodeBase64Into(
   input: BytesInput | string,
   target: Uint8Array,

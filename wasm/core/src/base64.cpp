@@ -294,6 +294,105 @@ Base64Result decode_base64(const uint8_t* in, size_t len, std::vector<uint8_t>& 
   return r;
 }
 
+// ---- bounded: Uint8Array.prototype.setFromBase64 ------------------------------------------------------
+// The steps of the spec's FromBase64 with maxLength, in its order (which decides which error is reported and what
+// was written before it), plus the bulk kernel for runs of whole chunks while no chunk is pending.
+
+Base64Result decode_base64_bounded(const uint8_t* in, size_t len, uint8_t* out, size_t max_length,
+                                   const Base64Options& opts) {
+  Base64Result r;
+  if (max_length == 0) return r;
+  const uint8_t* table = detail::decode_table(opts.alphabet);
+  const bool skip_ws = opts.skip_whitespace;
+  const LastChunk lc = opts.last_chunk;
+  size_t read = 0, w = 0, i = 0;
+  uint8_t chunk[4] = {0, 0, 0, 0};
+  size_t chunk_pos[4] = {0, 0, 0, 0};
+  unsigned cl = 0;
+  auto done = [&](size_t consumed) {
+    r.written = w;
+    r.consumed = consumed;
+    return r;
+  };
+  auto fail = [&](Base64Error e, size_t pos) {
+    r.error = e;
+    r.position = pos;
+    r.written = w;
+    r.consumed = read;
+    return r;
+  };
+  auto skip = [&](size_t k) {
+    if (skip_ws) {
+      while (k < len && table[in[k]] == detail::kWhitespace) ++k;
+    }
+    return k;
+  };
+  auto emit_partial = [&]() {  // "xx" -> 1 byte, "xxx" -> 2 bytes (the caller checked that they fit)
+    out[w++] = static_cast<uint8_t>((chunk[0] << 2) | (chunk[1] >> 4));
+    if (cl == 3) out[w++] = static_cast<uint8_t>((chunk[1] << 4) | (chunk[2] >> 2));
+  };
+  for (;;) {
+    // Fast path: whole chunks of alphabet characters while their bytes fit.
+    if (cl == 0 && len - i >= 4 && max_length - w >= 3) {
+      const size_t by_in = (len - i) / 4, by_out = (max_length - w) / 3;
+      const size_t quanta = by_in < by_out ? by_in : by_out;
+      const size_t n = detail::decode_bulk(in + i, quanta * 4, out + w, max_length - w, opts.alphabet);
+      if (n > 0) {
+        i += n;
+        w += n / 4 * 3;
+        read = i;
+        if (w == max_length) return done(read);
+      }
+    }
+    i = skip(i);
+    if (i == len) {
+      if (cl > 0) {
+        if (lc == LastChunk::stop_before_partial) return done(read);
+        if (lc == LastChunk::strict || cl == 1) return fail(Base64Error::partial_chunk, chunk_pos[0]);
+        emit_partial();  // loose
+      }
+      return done(len);
+    }
+    const size_t pos = i;
+    const uint8_t v = table[in[i++]];
+    if (v == detail::kPad) {
+      if (cl < 2) return fail(Base64Error::bad_padding, pos);
+      i = skip(i);
+      if (cl == 2) {
+        if (i == len) {
+          if (lc == LastChunk::stop_before_partial) return done(read);
+          return fail(Base64Error::bad_padding, pos);
+        }
+        if (table[in[i]] == detail::kPad) i = skip(i + 1);
+      }
+      if (i < len) {
+        const uint8_t next = table[in[i]];
+        return fail(next == detail::kInvalid || next == detail::kWhitespace ? Base64Error::invalid_character
+                                                                               : Base64Error::bad_padding, i);
+      }
+      if (lc == LastChunk::strict) {
+        const bool nonzero = cl == 2 ? (chunk[1] & 0x0F) != 0 : (chunk[2] & 0x03) != 0;
+        if (nonzero) return fail(Base64Error::nonzero_bits, chunk_pos[cl - 1]);
+      }
+      emit_partial();
+      return done(len);
+    }
+    if (v >= 64) return fail(Base64Error::invalid_character, pos);  // outside the alphabet, or rejected whitespace
+    const size_t remaining = max_length - w;
+    if ((remaining == 1 && cl == 2) || (remaining == 2 && cl == 3)) return done(read);
+    chunk[cl] = v;
+    chunk_pos[cl] = pos;
+    if (++cl == 4) {
+      out[w++] = static_cast<uint8_t>((chunk[0] << 2) | (chunk[1] >> 4));
+      out[w++] = static_cast<uint8_t>((chunk[1] << 4) | (chunk[2] >> 2));
+      out[w++] = static_cast<uint8_t>((chunk[2] << 6) | chunk[3]);
+      cl = 0;
+      read = i;
+      if (w == max_length) return done(read);
+    }
+  }
+}
+
 size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet, bool pad) {
   size_t i = detail::encode_bulk(in, len, out, alphabet);
   size_t w = i / 3 * 4;

@@ -1,6 +1,7 @@
 // WASM SIMD128 base64 kernels (compiled only with -msimd128). The decode kernel is the classic
 // nibble-lookup validate-and-translate (Muła and Lemire, as in simdutf and fastbase64) adapted to wasm's
-// swizzle; wasm has no pmaddubsw, so the 4×6 → 3×8 bit packing uses shifts and masks on 16- and 32-bit lanes.
+// swizzle; wasm has no pmaddubsw, so the 4×6 → 3×8 bit packing merges sextet pairs with shifts and masks on 16-bit
+// lanes, then the 12-bit pairs with i32x4.dot_i16x8_s (pmaddwd).
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 
@@ -43,8 +44,9 @@ inline v128_t translate(v128_t v, v128_t& sextets) {
 inline v128_t pack(v128_t s) {
   // 16-bit lanes: [a, b] → a << 6 | b (12 bits).
   const v128_t ab = wasm_v128_or(wasm_i16x8_shl(wasm_v128_and(s, wasm_i16x8_splat(0x00FF)), 6), wasm_u16x8_shr(s, 8));
-  // 32-bit lanes: [x, y] → x << 12 | y (24 bits: bytes b2 b1 b0 0 in memory order).
-  const v128_t xy = wasm_v128_or(wasm_i32x4_shl(wasm_v128_and(ab, wasm_i32x4_splat(0xFFFF)), 12), wasm_u32x4_shr(ab, 16));
+  // 32-bit lanes: [x, y] → x << 12 | y (24 bits: bytes b2 b1 b0 0 in memory order), as one i32x4.dot_i16x8_s
+  // (pmaddwd): x * 0x1000 + y * 1. Both halves are below 4096, so the signed multiply is exact.
+  const v128_t xy = wasm_i32x4_dot_i16x8(ab, wasm_i32x4_splat(0x00011000));
   return wasm_i8x16_shuffle(xy, xy, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 3, 7, 11, 15);
 }
 

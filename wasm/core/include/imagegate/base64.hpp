@@ -58,6 +58,20 @@ Base64Result decode_base64_scalar(const uint8_t* in, size_t len, uint8_t* out, s
 // Convenience: decodes into a vector sized exactly to the output (vector is cleared on error).
 Base64Result decode_base64(const uint8_t* in, size_t len, std::vector<uint8_t>& out, const Base64Options& opts = {});
 
+// Uint8Array.prototype.setFromBase64 exactly (TC39 proposal-arraybuffer-base64, "FromBase64" with maxLength
+// = max_length): decodes whole 4-character chunks while their bytes fit, stops without reading on once
+// `max_length` bytes are written, and stops before a chunk whose bytes would not fit (a final "xx==" or "xxx="
+// still decodes when its 1 or 2 bytes fit). Never an output_too_small error.
+//  ok:    written = bytes decoded; consumed = the spec's [[Read]]: the input index just past the last chunk
+//         decoded (past trailing whitespace and padding only when the whole input was used).
+//  error: the bytes of every whole chunk before the error are in out[0, written) (what setFromBase64 writes
+//         before it throws), consumed = the [[Read]] at that point, position = the first offending byte.
+// `out` needs max_length bytes; out[written, max_length) may be used as scratch. Safe in place (out == in) when
+// max_length <= len. Whitespace::reject (skip_whitespace = false) is imagegate's extension: whitespace is then an
+// invalid_character.
+Base64Result decode_base64_bounded(const uint8_t* in, size_t len, uint8_t* out, size_t max_length,
+                                   const Base64Options& opts = {});
+
 // Encodes `len` bytes; `out` must hold base64_encoded_size(len, pad). Returns bytes written.
 size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet = Base64Alphabet::standard,
                      bool pad = true);
