@@ -4,6 +4,7 @@ export { version } from './core.mjs';
 export { createClient, parseImagesResponse, DEFAULT_BASE_URL } from './client.mjs';
 export { imagePart, ChatCompletionStream } from './chat.mjs';
 export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
+export { createSseParser, SseParseError } from './sse.mjs';
 export {
   ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
   PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError,
