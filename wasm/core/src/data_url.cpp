@@ -117,7 +117,7 @@ void append_encoded(std::string& out, const std::string& s, bool (*set)(uint8_t)
 }
 
 // MIME Sniffing "parse a MIME type". Returns false on failure.
-bool parse_mime_type(const std::string& input, DataUrl& url) {
+bool parse_mime(const std::string& input, DataUrl& url) {
   size_t b = 0, e = input.size();
   while (b < e && is_http_space(static_cast<uint8_t>(input[b]))) ++b;
   while (e > b && is_http_space(static_cast<uint8_t>(input[e - 1]))) --e;
@@ -236,7 +236,7 @@ DataUrlResult process_whatwg(std::string mime, const uint8_t* body, size_t n, co
     payload.assign(body, body + n);
   }
   if (!mime.empty() && mime[0] == ';') mime.insert(0, "text/plain");
-  if (!parse_mime_type(mime, r.url)) {
+  if (!parse_mime(mime, r.url)) {
     r.url.media_type = "text/plain";
     r.url.parameters = {{"charset", "US-ASCII"}};
   }
@@ -447,6 +447,10 @@ Base64Options data_url_base64_options() {
   o.last_chunk = LastChunk::loose;
   o.skip_whitespace = true;
   return o;
+}
+
+bool parse_mime_type(const uint8_t* in, size_t len, DataUrl& url) {
+  return parse_mime(std::string(reinterpret_cast<const char*>(in), len), url);
 }
 
 std::string serialize_media_type(const DataUrl& url) {

@@ -61,6 +61,11 @@ DataUrlResult decode_data_url(const uint8_t* in, size_t len, std::vector<uint8_t
 // with ASCII whitespace skipped, which is exactly WHATWG forgiving-base64 decode.
 Base64Options data_url_base64_options();
 
+// MIME Sniffing's "parse a MIME type" over bytes, one byte per code point (an isomorphic-decoded string, as a header
+// value is): false on failure, else url.media_type (the essence, lower-cased) and url.parameters (names lower-cased,
+// values unquoted, the first of a repeated name). The whatwg mode runs it on the URL's MIME type portion.
+bool parse_mime_type(const uint8_t* in, size_t len, DataUrl& url);
+
 // The MIME type serialization (MIME Sniffing §4.5) of a parsed data URL's type: essence, then ";name=value" with
 // values quoted where they are not HTTP tokens. What fetch() puts in Content-Type.
 std::string serialize_media_type(const DataUrl& url);
