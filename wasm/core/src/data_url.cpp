@@ -4,6 +4,7 @@
 // "parse a MIME type". Both share the percent decoder and the base64 options below.
 #include "imagegate/data_url.hpp"
 
+#include <array>
 #include <string>
 
 #include "imagegate/base64.hpp"
@@ -191,8 +192,9 @@ bool parse_mime(const std::string& input, DataUrl& url) {
 // Steps 5- of the data: URL processor, once the URL serializer's text up to the first ',' is `mime` (without
 // "data:") and the body (tab/newline removed, not yet percent-decoded) is body[0, n). Input positions of body bytes:
 // at[k] when `at` is given, else base + k.
+// `percent`: whether the body holds a '%' (0 / 1), or -1 to look.
 DataUrlResult process_whatwg(std::string mime, const uint8_t* body, size_t n, const size_t* at, size_t base,
-                             std::vector<uint8_t>& payload) {
+                             std::vector<uint8_t>& payload, int percent = -1) {
   DataUrlResult r;
   size_t b = 0, e = mime.size();
   while (b < e && is_space(static_cast<uint8_t>(mime[b]))) ++b;
@@ -210,8 +212,9 @@ DataUrlResult process_whatwg(std::string mime, const uint8_t* body, size_t n, co
       cut = k - 1;
     }
   }
-  bool has_percent = false;
-  for (size_t k = 0; k < n && !has_percent; ++k) has_percent = body[k] == '%';
+  bool has_percent = percent == 1;
+  if (percent < 0)
+    for (size_t k = 0; k < n && !has_percent; ++k) has_percent = body[k] == '%';
   std::vector<uint8_t> unescaped;
   std::vector<size_t> origin;
   if (has_percent) percent_decode(body, n, true, unescaped, base64 ? &origin : nullptr, at, base);
@@ -407,8 +410,24 @@ DataUrlResult decode_whatwg(const uint8_t* in, size_t len, std::vector<uint8_t>&
   size_t comma = i;
   while (comma < e && in[comma] != ',' && in[comma] != '#') ++comma;
   if (comma == e || in[comma] == '#') return fail(DataUrlError::missing_comma, comma);
+  // One pass over the body (it may be many MiB): where the fragment starts, and whether there is any tab/newline
+  // to remove or '%' to decode.
+  static const std::array<uint8_t, 256> kClass = [] {
+    std::array<uint8_t, 256> t{};
+    t['#'] = 1;
+    t['\t'] = t['\n'] = t['\r'] = 2;
+    t['%'] = 4;
+    return t;
+  }();
   size_t end = comma + 1;
-  while (end < e && in[end] != '#') ++end;
+  uint8_t seen = 0;
+  for (; end < e; ++end) {
+    const uint8_t k = kClass[in[end]];
+    if (k) {
+      if (k == 1) break;
+      seen |= k;
+    }
+  }
   // The MIME type portion as the URL serializer writes it: the opaque path's C0 control percent-encode set, then
   // after a '?' the query percent-encode set.
   std::string mime;
@@ -424,9 +443,8 @@ DataUrlResult decode_whatwg(const uint8_t* in, size_t len, std::vector<uint8_t>&
   // tab/newline removal remains to do before it.
   const uint8_t* body = in + comma + 1;
   const size_t n = end - comma - 1;
-  bool filtered = false;
-  for (size_t k = 0; k < n && !filtered; ++k) filtered = is_tab_or_newline(body[k]);
-  if (!filtered) return process_whatwg(std::move(mime), body, n, nullptr, comma + 1, payload);
+  const int percent = (seen & 4) ? 1 : 0;
+  if (!(seen & 2)) return process_whatwg(std::move(mime), body, n, nullptr, comma + 1, payload, percent);
   std::vector<uint8_t> kept;
   std::vector<size_t> at;
   kept.reserve(n);
@@ -436,7 +454,7 @@ DataUrlResult decode_whatwg(const uint8_t* in, size_t len, std::vector<uint8_t>&
     kept.push_back(body[k]);
     at.push_back(comma + 1 + k);
   }
-  return process_whatwg(std::move(mime), kept.data(), kept.size(), at.data(), comma + 1, payload);
+  return process_whatwg(std::move(mime), kept.data(), kept.size(), at.data(), comma + 1, payload, percent);
 }
 
 }  // namespace
