@@ -532,6 +532,7 @@ const FAULT_SPECS = {
   status: 'status', 'html-error': 'status', 'retry-after-ms': 'uint', truncate: 'uint', 'reset-after': 'uint',
   'stall-after': 'uint', delay: 'uint', 'delay-events': 'uint', 'fail-first': 'failfirst', chunk: 'chunk', eol: 'eol',
   'error-200': 'flag', 'bad-base64': 'flag', comments: 'flag', 'no-done': 'flag', 'error-mid-stream': 'flag', huge: 'flag',
+  tag: 'uint',  // no effect: makes a fault string, and so fail-first's counter, unique to one caller (the soak test)
 };
 
 /** Parses "a=1,b,c=x" into an object. Throws Error(message) for unknown names or bad values (→ 400). */
@@ -1105,7 +1106,7 @@ A local mock of Vercel AI Gateway's OpenAI-compatible API (/v1/models, /v1/image
   --fault F    default fault for requests without an x-mock-fault header, e.g. 'delay=500'
 Faults (x-mock-fault header, comma-separated): status=N, fail-first=K:S, retry-after-ms=N, truncate=N,
   reset-after=N, stall-after=N, delay=MS, delay-events=MS, html-error=N, error-200, bad-base64, chunk=1|N|random,
-  eol=cr|crlf, comments, no-done, error-mid-stream, huge`;
+  eol=cr|crlf, comments, no-done, error-mid-stream, huge, tag=N (no effect; a separate fail-first counter per N)`;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);

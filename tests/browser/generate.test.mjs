@@ -240,5 +240,5 @@ test('the package in the page: images.generate (browser XHR under emscripten_fet
   assert.equal(r.shared, true, 'both images are views of one buffer: the XHR response');
   assert.ok(r.bufferBytes > r.imageBytes, `the response (${r.bufferBytes} B) holds both images (${r.imageBytes} B)`);
   assert.equal(r.ordered, true);
-  assert.deepEqual(r.sniffed, [1, 2].map(() => ({ format: 'png', mimeType: 'image/png', width: 64, height: 48 })));
+  assert.deepEqual(r.sniffed, [1, 2].map(() => ({ format: 'png', mimeType: 'image/png', width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 })));
 });

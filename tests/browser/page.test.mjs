@@ -32,7 +32,7 @@ test('a base64 PNG fixture decodes in the page and renders at its natural size',
   }, b64);
   await h.screenshot('fixture-decoded.png');  // the artifact a person can look at
   assert.equal(result.length, Buffer.from(b64, 'base64').length);
-  assert.deepEqual(result.info, { format: 'png', mimeType: 'image/png', width: 48, height: 32 });
+  assert.deepEqual(result.info, { format: 'png', mimeType: 'image/png', width: 48, height: 32, orientation: 1, displayWidth: 48, displayHeight: 32 });
   assert.deepEqual(result.natural, [48, 32]);
 });
 

@@ -62,3 +62,28 @@ TEST_CASE("bodies without an error object, or not JSON at all, still give a mess
   CHECK(parse(400, std::string(100000, '[')).message.find("not JSON") != std::string::npos);  // no stack overflow
   CHECK(parse(400, R"({"error":{"message":"trunc)").message.find("not JSON") != std::string::npos);
 }
+
+TEST_CASE("the request's secret is redacted from a text excerpt before it is cut", "[api_error]") {
+  const std::string key = "sk-live-a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2";
+  for (size_t offset = 150; offset <= 260; ++offset) {
+    const std::string body = std::string(offset, 'x') + key + std::string(300, 'y');
+    const std::string message = parse_error_response(503, reinterpret_cast<const uint8_t*>(body.data()), body.size(), key).message;
+    INFO(offset);
+    for (size_t i = 0; i + 8 <= key.size(); ++i) CHECK(message.find(key.substr(i, 8)) == std::string::npos);
+    if (offset + kRedactedSecret.size() <= 200) CHECK(message.find("[redacted key]") != std::string::npos);
+    CHECK(message.size() < 300);
+    CHECK(message.substr(message.size() - 3) == "...");
+  }
+  // Without a secret (no key sent) the excerpt is as before.
+  CHECK(parse(503, "plain " + key).message.find(key) != std::string::npos);
+}
+
+TEST_CASE("one rule for a 2xx body that carries an error instead of its payload", "[api_error]") {
+  using nlohmann::json;
+  CHECK(is_error_body(json::parse(R"({"error":{"message":"x"}})")));
+  CHECK(is_error_body(json::parse(R"({"error":"x","choices":[]})")));
+  CHECK_FALSE(is_error_body(json::parse(R"({"error":"x","data":[]})"), "data"));
+  CHECK(is_error_body(json::parse(R"({"error":"x"})"), "data"));
+  CHECK_FALSE(is_error_body(json::parse(R"({"data":[]})")));
+  CHECK_FALSE(is_error_body(json::parse(R"(["error"])")));
+}

@@ -186,7 +186,21 @@ TEST_CASE("chat stream: errors and cut streams", "[chat]") {
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].type == Type::invalid);
   CHECK(bad[0].reason == "bad_base64");
-  CHECK(bad[0].position == bad_b64.find('!') - 6);  // offset within the event's data (after "data: ")
+  CHECK(bad[0].position == bad_b64.find('!'));  // an offset in the stream, like every other invalid event
+
+  // After other events and comments, and whatever the chunking: still the offset of the bad byte in the stream.
+  const std::string before = chunk("{\"content\":\"a\"}") + ": a comment\n\n" + chunk("{\"content\":\"b\"}");
+  const std::string whole = before + bad_b64 + "data: [DONE]\n\n";
+  for (size_t split = 0; split <= whole.size(); ++split) {
+    ChatStream s;
+    std::vector<ChatStreamEvent> out;
+    s.feed(reinterpret_cast<const uint8_t*>(whole.data()), split, out);
+    s.feed(reinterpret_cast<const uint8_t*>(whole.data()) + split, whole.size() - split, out);
+    s.finish(out);
+    REQUIRE(!out.empty());
+    CHECK(out.back().reason == "bad_base64");
+    CHECK(out.back().position == whole.find('!'));
+  }
 }
 
 TEST_CASE("chat stream: a 28 MiB image event decodes whole through 64 KiB chunks", "[chat]") {

@@ -34,7 +34,7 @@ test('n = 1..4: bytes identical to what the gateway encoded (openai SDK as the o
       assert.equal(img.format, 'png');
       assert.equal(img.width, 64);
       assert.equal(img.height, 48);
-      assert.deepEqual({ ...sniffImage(img.bytes) }, { format: 'png', mimeType: 'image/png', width: 64, height: 48 });
+      assert.deepEqual({ ...sniffImage(img.bytes) }, { format: 'png', mimeType: 'image/png', width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 });
       assert.equal(img.revisedPrompt ?? null, ref.data[i].revised_prompt ?? null);
     });
     assert.ok(res.requestId, 'x-request-id is surfaced');
@@ -238,7 +238,7 @@ test('images.generate hands out views of the response buffer (no new buffer per 
     assert.equal(b.buffer, d.buffer);
     assert.ok(a.buffer.byteLength > a.length + b.length + d.length, 'that buffer is the whole response (JSON around the images)');
     assert.ok(a.byteOffset + a.length <= b.byteOffset && b.byteOffset + b.length <= d.byteOffset, 'in response order, not overlapping');
-    for (const img of r.images) assert.deepEqual({ ...sniffImage(img.bytes) }, { format: 'png', mimeType: 'image/png', width: 64, height: 48 });
+    for (const img of r.images) assert.deepEqual({ ...sniffImage(img.bytes) }, { format: 'png', mimeType: 'image/png', width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 });
   }
 });
 

@@ -88,7 +88,7 @@ test('sniffImage on real files of each format, and on every truncation of them',
   const cases = [['fox-64x48.png', 'png', 'image/png'], ['fox-64x48.jpg', 'jpeg', 'image/jpeg'], ['fox-64x48.webp', 'webp', 'image/webp']];
   for (const [name, format, mimeType] of cases) {
     const bytes = fixture(name);
-    assert.deepEqual({ ...sniffImage(bytes) }, { format, mimeType, width: 64, height: 48 }, name);
+    assert.deepEqual({ ...sniffImage(bytes) }, { format, mimeType, width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 }, name);
     for (let n = 0; n < Math.min(bytes.length, 700); n++) {
       const info = sniffImage(bytes.subarray(0, n));
       assert.ok(info.format === format || info.format === 'unknown', `${name} cut at ${n}`);
@@ -96,9 +96,40 @@ test('sniffImage on real files of each format, and on every truncation of them',
     }
   }
   const gif = new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 10, 0, 20, 0, 0, 0, 0]);
-  assert.deepEqual({ ...sniffImage(gif) }, { format: 'gif', mimeType: 'image/gif', width: 10, height: 20 });
+  assert.deepEqual({ ...sniffImage(gif) }, { format: 'gif', mimeType: 'image/gif', width: 10, height: 20, orientation: 1, displayWidth: 10, displayHeight: 20 });
   assert.equal(sniffImage(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')).format, 'unknown');
   assert.equal(sniffImage(new Uint8Array(64).fill(7)).format, 'unknown');
+});
+
+test('sniffImage on the display fixtures: stored size, orientation and display size as Chromium shows them', () => {
+  const { files } = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/images/display.json'), 'utf8'));
+  const mime = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif' };
+  assert.ok(Object.keys(files).length >= 34);
+  for (const [name, e] of Object.entries(files)) {
+    const bytes = fixture(`display/${name}`);
+    const info = sniffImage(bytes);
+    assert.deepEqual({ ...info }, {
+      format: e.format, mimeType: mime[e.format], width: e.width, height: e.height,
+      orientation: e.orientation, displayWidth: e.displayWidth, displayHeight: e.displayHeight,
+    }, name);
+    // An ArrayBuffer and a DataView of the same bytes give the same answer.
+    assert.deepEqual({ ...sniffImage(bytes.buffer) }, { ...info }, name);
+    assert.deepEqual({ ...sniffImage(new DataView(bytes.buffer)) }, { ...info }, name);
+    for (let n = 0; n < bytes.length; n++) {
+      const cut = sniffImage(bytes.subarray(0, n));
+      assert.ok(cut.orientation >= 1 && cut.orientation <= 8, `${name} cut at ${n}`);
+      assert.ok(cut.width === 0 || cut.width === e.width, `${name} cut at ${n}`);
+      if (cut.width === 0 || cut.height === 0) assert.deepEqual([cut.displayWidth, cut.displayHeight], [0, 0], `${name} cut at ${n}`);
+    }
+  }
+});
+
+test('sniffImage: JPEG garbage between segments is skipped to the next marker (it used to give 0x0)', () => {
+  const jpg = fixture('fox-64x48.jpg');
+  const app0End = 4 + ((jpg[4] << 8) | jpg[5]);  // SOI (2) + marker (2) + APP0 length
+  const withJunk = new Uint8Array([...jpg.subarray(0, app0End), 0x00, 0x12, 0x6a, 0xff, 0x00, 0x75, ...jpg.subarray(app0End)]);
+  assert.deepEqual({ ...sniffImage(withJunk) }, { format: 'jpeg', mimeType: 'image/jpeg', width: 64, height: 48,
+    orientation: 1, displayWidth: 64, displayHeight: 48 });
 });
 
 test('the wasm heap is unchanged after a thousand codec calls, errors included', () => {

@@ -551,10 +551,13 @@ test('faults: fail-first counts per header value until reset(); setFault sets a 
   for (let i = 0; i < 3; i++) statuses.push((await images(FOX, { fault })).status);
   assert.deepEqual(statuses, [503, 503, 200]);
   assert.equal((await images(FOX, { fault: 'fail-first=2:503' })).status, 503, 'a different value has its own counter');
+  assert.equal((await images(FOX, { fault: `${fault},tag=7` })).status, 503, 'tag=N gives the same fault a counter of its own');
+  assert.equal((await images(FOX, { fault: `${fault},tag=7` })).status, 503);
+  assert.equal((await images(FOX, { fault: `${fault},tag=7` })).status, 200);
   const r = await images(FOX, { fault: 'fail-first=1:429' });
   assert.equal(r.status, 429);
   assert.equal(r.json.error.type, 'rate_limit_exceeded');
-  assert.equal(gw.requests.length, 5);
+  assert.equal(gw.requests.length, 8);
   gw.reset();
   assert.equal(gw.requests.length, 0);
   assert.equal((await images(FOX, { fault })).status, 503, 'counters start again after reset()');

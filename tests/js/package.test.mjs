@@ -54,11 +54,11 @@ test('the wasm instance keeps working after errors', () => {
 
 test('sniffImage identifies the PNG fixture and leaves garbage unknown', () => {
   const png = Buffer.from(readFileSync(fixture('base64/gradient-48x32.png.b64'), 'utf8'), 'base64');
-  assert.deepEqual({ ...sniffImage(png) }, { format: 'png', mimeType: 'image/png', width: 48, height: 32 });
+  assert.deepEqual({ ...sniffImage(png) }, { format: 'png', mimeType: 'image/png', width: 48, height: 32, orientation: 1, displayWidth: 48, displayHeight: 32 });
   assert.equal(sniffImage(new Uint8Array([1, 2, 3, 4, 5])).format, 'unknown');
   assert.equal(sniffImage(new Uint8Array(0)).format, 'unknown');
   assert.equal(sniffImage(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')).format, 'unknown');
-  assert.deepEqual({ ...sniffImage(png.subarray(0, 20)) }, { format: 'png', mimeType: 'image/png', width: 0, height: 0 });
+  assert.deepEqual({ ...sniffImage(png.subarray(0, 20)) }, { format: 'png', mimeType: 'image/png', width: 0, height: 0, orientation: 1, displayWidth: 0, displayHeight: 0 });
 });
 
 test('the package imports by name from another directory', () => {

@@ -99,6 +99,28 @@ test('(b) Vite: bundle an app that imports it, serve the build, run it in Chromi
   }
 });
 
+test('(d) every README code sample type-checks with tsc --strict against the packed types', () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const samples = [...readme.matchAll(/^```js( browser)?\n([\s\S]*?)^```$/gm)].map((m) => m[2]);
+  assert.ok(samples.length >= 8, `found ${samples.length} samples`);
+  const dir = path.join(project, 'readme-samples');
+  mkdirSync(dir, { recursive: true });
+  const files = samples.map((code, i) => {
+    const file = path.join(dir, `sample-${i}.ts`);
+    writeFileSync(file, `${code}\nexport {};\n`);
+    return path.relative(project, file);
+  });
+  // @types/node comes from the workspace (what a node user of the package has); lib dom for the browser sample.
+  const typeRoots = path.join(root, 'node_modules/@types');
+  const args = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler',
+    '--lib', 'es2022,dom', '--typeRoots', typeRoots, '--types', 'node', ...files];
+  try {
+    execFileSync(process.execPath, [bin('tsc'), ...args], { cwd: project, stdio: 'pipe' });
+  } catch (e) {
+    assert.fail(`README samples do not type-check:\n${e.stdout}`);
+  }
+});
+
 test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
   const tsconfig = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler',
     '--lib', 'es2022,dom'];
@@ -109,7 +131,15 @@ test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
       await init({ wasmURL: '/assets/imagegate_wasm.wasm' });
       const client = await createClient({ apiKey: key, maxRetries: 1, timeout: 30_000 });
       const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x', n: 2, size: '1024x1024' });
-      const first: Uint8Array = res.images[0].bytes!;
+      const first: Uint8Array = res.images[0].bytes;   // no "!": without response_format 'url' the bytes are there
+      const blob = new Blob([res.images[0].bytes]);      // a BlobPart as it is (a view of an ArrayBuffer)
+      const urls = await client.images.generate({ model: 'openai/gpt-image-1', prompt: 'x', response_format: 'url' });
+      const link: string = urls.images[0].url;
+      const none: null = urls.images[0].bytes;
+      const s = client.chat.completions.stream({ model: 'm', messages: [] }, {
+        idleTimeout: 5000, onRetry: (i) => console.log(i.attempt, i.delayMs, i.error.status, i.error.retryAfterMs),
+      });
+      void s; void blob; void link; void none;
       const info: ImageInfo = { format: 'png', mimeType: 'image/png', width: res.images[0].width, height: res.images[0].height };
       for await (const ev of client.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })) {
         if (ev.type === 'image' && ev.bytes) console.log(ev.bytes.length, ev.mimeType);
@@ -131,4 +161,14 @@ test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
   `);
   assert.throws(() => execFileSync(process.execPath, [bin('tsc'), ...tsconfig, 'misuse.ts'], { cwd: project, stdio: 'pipe' }),
     (e) => /apiKey|number/.test(String(e.stdout)));
+  // URL images have no bytes: the types say so.
+  writeFileSync(path.join(project, 'misuse-url.ts'), `
+    import { createClient } from 'imagegate';
+    const c = await createClient();
+    const r = await c.images.generate({ model: 'm', prompt: 'p', response_format: 'url' });
+    const b: Uint8Array = r.images[0].bytes;
+    export {};
+  `);
+  assert.throws(() => execFileSync(process.execPath, [bin('tsc'), ...tsconfig, 'misuse-url.ts'], { cwd: project, stdio: 'pipe' }),
+    (e) => /null/.test(String(e.stdout)));
 });

@@ -18,6 +18,7 @@
 #include "imagegate/request.hpp"
 #include "imagegate/retry.hpp"
 #include "imagegate/minsize.hpp"
+#include "kinds.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
@@ -66,19 +67,24 @@ struct JsImageInfo {
   std::string mime_type;
   uint32_t width;
   uint32_t height;
+  uint32_t orientation;
+  uint32_t display_width;
+  uint32_t display_height;
 };
 
 JsImageInfo sniff(uintptr_t in, uint32_t len) {
   ImageInfo info = sniff_image(heap_ptr<const uint8_t>(in), len);
-  return {to_string(info.format), mime_type(info.format), info.width, info.height};
+  return {to_string(info.format), mime_type(info.format), info.width, info.height, info.orientation,
+          info.display_width, info.display_height};
 }
 
 // Validates request parameters (JSON bytes) and returns {error, param} or {ptr, len}: the body in a heap
 // block that the caller frees with _free.
 IMAGEGATE_MINSIZE
-emscripten::val build_request(int kind, uintptr_t in, uint32_t len) {
-  BuiltRequest r = kind == 0 ? build_images_request(heap_ptr<const uint8_t>(in), len)
-                             : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == 2);
+emscripten::val build_request(imagegate_bindings::RequestKind kind, uintptr_t in, uint32_t len) {
+  using imagegate_bindings::RequestKind;
+  BuiltRequest r = kind == RequestKind::images ? build_images_request(heap_ptr<const uint8_t>(in), len)
+                                               : build_chat_request(heap_ptr<const uint8_t>(in), len, kind == RequestKind::chat_stream);
   emscripten::val o = emscripten::val::object();
   if (!r.ok()) {
     o.set("error", r.error);
@@ -128,8 +134,8 @@ emscripten::val parse_images(uintptr_t in, uint32_t len, emscripten::val write_b
 emscripten::val parse_json_document(uintptr_t in, uint32_t len) {
   return imagegate_bindings::json_document_val(heap_ptr<const uint8_t>(in), len);
 }
-emscripten::val parse_error(int status, uintptr_t in, uint32_t len) {
-  return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len));
+emscripten::val parse_error(int status, uintptr_t in, uint32_t len, const std::string& secret) {
+  return imagegate_bindings::api_error_val(parse_error_response(status, heap_ptr<const uint8_t>(in), len, secret));
 }
 
 IMAGEGATE_MINSIZE
@@ -179,6 +185,16 @@ bool simd_enabled() {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(imagegate) {
+  using imagegate_bindings::ParseKind;
+  using imagegate_bindings::RequestKind;
+  emscripten::enum_<RequestKind>("RequestKind")
+      .value("images", RequestKind::images)
+      .value("chat", RequestKind::chat)
+      .value("chatStream", RequestKind::chat_stream);
+  emscripten::enum_<ParseKind>("ParseKind")
+      .value("json", ParseKind::json)
+      .value("images", ParseKind::images)
+      .value("chat", ParseKind::chat);
   value_object<JsBase64Result>("Base64Result")
       .field("error", &JsBase64Result::error)
       .field("position", &JsBase64Result::position)
@@ -188,7 +204,10 @@ EMSCRIPTEN_BINDINGS(imagegate) {
       .field("format", &JsImageInfo::format)
       .field("mimeType", &JsImageInfo::mime_type)
       .field("width", &JsImageInfo::width)
-      .field("height", &JsImageInfo::height);
+      .field("height", &JsImageInfo::height)
+      .field("orientation", &JsImageInfo::orientation)
+      .field("displayWidth", &JsImageInfo::display_width)
+      .field("displayHeight", &JsImageInfo::display_height);
   function("decodeBase64Into", &decode_base64_into);
   function("encodeBase64Into", &encode_base64_into);
   function("sniff", &sniff);

@@ -11,6 +11,12 @@ mergeInto(LibraryManager.library, {
   // The finished response's own ArrayBuffer as a Uint8Array (a val handle), or undefined when it is not exactly
   // `len` bytes. Fetch.js copied it into the heap; decoded images are written back into it (warm pages) instead of
   // into new buffers (see images_response_val).
+  // The runtime's error behind a failed XMLHttpRequest (node-xhr.mjs records it; browsers give none): a val handle.
+  imagegate_fetch_error__deps: ['$Fetch', '$Emval'],
+  imagegate_fetch_error: function (id) {
+    var xhr = Fetch.xhrs[id - 1];
+    return Emval.toHandle(xhr ? xhr[Symbol.for('imagegate.node-xhr.error')] : undefined);
+  },
   imagegate_fetch_response__deps: ['$Fetch', '$Emval'],
   imagegate_fetch_response: function (id, len) {
     var xhr = Fetch.xhrs[id - 1];

@@ -148,7 +148,8 @@ val json_document_val(const uint8_t* data, size_t len) {
   JsonParseError err = parse_json(data, len, j);
   if (err.failed) return invalid_val("invalid_json", "The response is not valid JSON: " + err.message, err.position, -1);
   val o = val::object();
-  o.set("value", to_val(j));
+  if (imagegate::is_error_body(j)) o.set("apiError", api_error_val(imagegate::api_error_from_json(200, j)));
+  else o.set("value", to_val(j));
   return o;
 }
 

@@ -26,7 +26,7 @@ emscripten::val image_val(const imagegate::DecodedImage& img, const std::string&
 // Parses a non-streamed chat completion; message.images[j] become image objects:
 // {completion} | {apiError} | {invalid}
 emscripten::val chat_completion_val(uint8_t* data, size_t len);
-// Parses any JSON document: {value} | {invalid}
+// Parses any JSON document: {value} | {apiError} (a gateway error object, imagegate::is_error_body) | {invalid}
 emscripten::val json_document_val(const uint8_t* data, size_t len);
 
 }  // namespace imagegate_bindings

@@ -14,11 +14,13 @@
 #include "imagegate/json_util.hpp"
 #include "imagegate/minsize.hpp"
 #include "handle_map.hpp"
+#include "kinds.hpp"
 #include "response_vals.hpp"
 #include "to_val.hpp"
 
 extern "C" void imagegate_fetch_abort(unsigned int id);                                // fetch_xhr.js
 extern "C" emscripten::EM_VAL imagegate_fetch_response(unsigned int id, uint32_t len);  // fetch_xhr.js
+extern "C" emscripten::EM_VAL imagegate_fetch_error(unsigned int id);                    // fetch_xhr.js
 
 namespace {
 
@@ -26,12 +28,13 @@ using emscripten::val;
 using namespace imagegate;
 using namespace imagegate_bindings;
 
-enum class ParseKind : int { json = 0, images = 1, chat = 2 };
+using imagegate_bindings::ParseKind;
 
 struct Pending {
   uint32_t id = 0;
   ParseKind kind = ParseKind::json;
   std::string method;
+  std::string secret;  // the request's credential: redacted from error excerpts before they are cut
   std::vector<std::string> header_storage;
   std::vector<const char*> header_ptrs;
   const uint8_t* body = nullptr;  // owned by JS, kept alive until the callback or abort (emscripten_fetch does not copy it)
@@ -98,10 +101,12 @@ void on_error(emscripten_fetch_t* f) {
   // Status 0 is a network, CORS or timeout failure (TOOLCHAIN G12): no HTTP response at all.
   if (f->status == 0 || f->status == static_cast<unsigned short>(-1)) {
     result.set("networkError", true);
+    result.set("cause", val::take_ownership(imagegate_fetch_error(f->id)));
   } else {
     result.set("networkError", false);
+    const auto* p = static_cast<const Pending*>(f->userData);
     ApiErrorInfo info = parse_error_response(f->status, reinterpret_cast<const uint8_t*>(f->data),
-                                             static_cast<size_t>(f->numBytes));
+                                             static_cast<size_t>(f->numBytes), p->secret);
     result.set("error", api_error_val(info));
   }
   finish(f, result);
@@ -134,11 +139,12 @@ void on_progress(emscripten_fetch_t* f) {
 // abort_request. The callback may run before this returns (a synchronous send failure).
 IMAGEGATE_MINSIZE
 uint32_t start_request(const std::string& method, const std::string& url, val headers, uintptr_t body_ptr,
-                       uint32_t body_len, int kind, val callback) {
+                       uint32_t body_len, ParseKind kind, const std::string& secret, val callback) {
   auto p = std::make_unique<Pending>();
   p->id = next_id++;
-  p->kind = static_cast<ParseKind>(kind);
+  p->kind = kind;
   p->method = method;
+  p->secret = secret;
   p->body = reinterpret_cast<const uint8_t*>(body_ptr);
   p->body_len = body_len;
   p->callback = callback;

@@ -1,8 +1,10 @@
 // The public API shared by both entries (index.mjs loads the core on import; manual.mjs leaves it to init()).
 export { version } from './core.mjs';
 
-export { createClient, parseImagesResponse, DEFAULT_BASE_URL } from './client.mjs';
-export { imagePart, ChatCompletionStream } from './chat.mjs';
+export { createClient, DEFAULT_BASE_URL } from './client.mjs';
+export { parseImagesResponse } from './resources/images.mjs';
+export { imagePart } from './resources/chat.mjs';
+export { ChatCompletionStream } from './stream.mjs';
 export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
 export { createSseParser, SseParseError } from './sse.mjs';
 export {

@@ -84,7 +84,10 @@ export function encodeBase64(bytes, options = {}) {
 
 /**
  * Identifies an image from its first bytes: { format: 'png'|'jpeg'|'webp'|'gif'|'avif'|'unknown',
- * mimeType, width, height }. Unknown formats stay unknown; sizes are 0 when the header is truncated.
+ * mimeType, width, height, orientation, displayWidth, displayHeight }. width/height are the stored size;
+ * orientation (EXIF 1..8) and displayWidth/displayHeight are what a browser shows (Chromium's naturalWidth/
+ * naturalHeight: EXIF orientation of JPEG and PNG, AVIF irot/imir and a clap at the origin, JPEG EXIF density).
+ * Unknown formats stay unknown; sizes are 0 when the header is truncated.
  */
 export function sniffImage(bytes) {
   const source = toBytesOrString(bytes);

@@ -27,6 +27,12 @@ async function instantiate({ wasmURL, wasmBinary } = {}) {
 export let wasm = null;
 /** The package version, as compiled into the core (null until init() has resolved). */
 export let version = null;
+/**
+ * The kinds the bindings take, as registered there once (wasm/bindings/kinds.hpp): `kinds.request.images |
+ * chat | chatStream` (which body buildRequest makes) and `kinds.parse.json | images | chat` (how a response is
+ * parsed). Null until init() has resolved.
+ */
+export let kinds = null;
 let loading = null;
 
 /**
@@ -38,7 +44,8 @@ export function init(options) {
   loading ??= instantiate(options).then((m) => {
     wasm = m;
     version = m.version();
-    return m;
+    kinds = { request: m.RequestKind, parse: m.ParseKind };
+    // Resolves to nothing: the raw embind module is internal (its exports are not API).
   }, (err) => {
     loading = null;  // let a later call retry (e.g. after a network failure)
     throw new ImagegateError(`imagegate: could not load the wasm core: ${err?.message ?? err}`, { cause: err });

@@ -59,7 +59,7 @@ export class DataUrlError extends ImagegateError {
 /** An error answer from the gateway (or a 200 that carried an error object). */
 export class APIError extends ImagegateError {
   constructor(message, fields = {}) {
-    super(message);
+    super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined);
     this.status = fields.status ?? undefined;
     this.type = fields.type ?? null;
     this.code = fields.code ?? null;
@@ -80,8 +80,41 @@ export class UnprocessableEntityError extends APIError {}
 export class RateLimitError extends APIError {}
 export class InternalServerError extends APIError {}
 
-/** No HTTP answer at all: refused, reset, DNS, TLS, CORS. */
+/** No HTTP answer at all: refused, reset, DNS, TLS, CORS. `cause` is the runtime's own error when it gave one. */
 export class APIConnectionError extends APIError {}
+
+// What failed, in words, from the codes node (libuv, OpenSSL) and undici put on their errors.
+const NETWORK_CODES = [
+  [/^ECONNREFUSED$/, 'the connection was refused (is the server running, and is the Base URL right?)'],
+  [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/, 'the connection was reset'],
+  [/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/, 'the host name could not be resolved (DNS)'],
+  [/^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT)$/, 'connecting timed out'],
+  [/^(EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/, 'the network or host is unreachable'],
+  [/CERT|SSL|TLS|ERR_TLS|UNABLE_TO_VERIFY|SELF_SIGNED|DEPTH_ZERO/, 'the TLS handshake failed (certificate or protocol)'],
+];
+
+/** The error code behind a network failure: err.code, or that of its cause chain (undici's fetch wraps it). */
+function networkCode(err) {
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) if (typeof e.code === 'string') return e.code;
+  return null;
+}
+
+/**
+ * An APIConnectionError for a failure without any HTTP answer, naming what failed where the runtime says (node
+ * gives codes; browsers say only "Failed to fetch" — a network error, a CORS refusal or a CSP block look alike
+ * there), with the runtime's error as `cause`.
+ */
+export function connectionError(err, during = '') {
+  const code = networkCode(err);
+  const known = code && NETWORK_CODES.find(([re]) => re.test(code));
+  // Browsers' fetch says only "Failed to fetch" (TypeError); undici says why in its cause ("bad port", ...).
+  const said = err?.cause?.message ?? err?.message;
+  const what = known ? `${known[1]} (${code})`
+    : code ? code
+      : err ? `the gateway could not be reached (offline, DNS, TLS, or refused by CORS or the page's Content-Security-Policy)${said ? `: ${said}` : ''}`
+        : 'the gateway could not be reached (network, DNS, TLS or CORS failure)';
+  return new APIConnectionError(`Connection error${during}: ${what}`, err ? { cause: err } : {});
+}
 /** The request took longer than its timeout. */
 export class APIConnectionTimeoutError extends APIConnectionError {}
 /** The caller aborted (AbortSignal, stream.abort()). */
@@ -103,6 +136,39 @@ const BY_CLASS = {
   BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
   UnprocessableEntityError, RateLimitError, InternalServerError, APIError,
 };
+
+const REDACTED = '[redacted key]';  // the core writes the same marker (kRedactedSecret)
+const MIN_SECRET_RUN = 8;
+
+/**
+ * The one redaction of a credential from text a server sent: the whole key, and any run of 8 or more of its
+ * characters that starts where the key starts or ends where it ends — what a cut (ours or a server's) leaves.
+ */
+export function redactor(key) {
+  if (typeof key !== 'string' || !key) return (text) => text;
+  const n = key.length;
+  const head = key.slice(0, MIN_SECRET_RUN);
+  const tail = key.slice(-MIN_SECRET_RUN);
+  return (text) => {
+    if (typeof text !== 'string') return text;
+    let out = text.split(key).join(REDACTED);
+    if (n <= MIN_SECRET_RUN) return out;
+    // Prefixes: from each occurrence of the key's first 8 characters, as far as it keeps matching the key.
+    for (let at = out.indexOf(head); at >= 0; at = out.indexOf(head, at + REDACTED.length)) {
+      let len = MIN_SECRET_RUN;
+      while (len < n && out[at + len] === key[len]) len++;
+      out = out.slice(0, at) + REDACTED + out.slice(at + len);
+    }
+    // Suffixes: back from each occurrence of its last 8 characters.
+    for (let end = out.indexOf(tail); end >= 0; end = out.indexOf(tail, end + REDACTED.length)) {
+      let start = end, len = MIN_SECRET_RUN;
+      while (len < n && start > 0 && out[start - 1] === key[n - len - 1]) { start--; len++; }
+      out = out.slice(0, start) + REDACTED + out.slice(end + MIN_SECRET_RUN);
+      end = start;
+    }
+    return out;
+  };
+}
 
 /** Applies `redact` to every string inside a JSON-like value (server-sent fields such as `param` or `code`). */
 function redactDeep(value, redact, depth = 0) {

@@ -42,6 +42,12 @@ const DECODERS = {
   br: () => zlib.createBrotliDecompress(),
 };
 
+/**
+ * Key of the node error (ECONNREFUSED, ENOTFOUND, a TLS failure...) behind the last 'error' event, on each instance:
+ * XMLHttpRequest events carry no detail, so the client reads it here to keep it as the error's `cause`.
+ */
+export const networkError = Symbol.for('imagegate.node-xhr.error');
+
 /** Key of a read-only diagnostic on each instance: how the last response body was buffered (used by the tests). */
 export const bodyStats = Symbol.for('imagegate.node-xhr.bodyStats');
 
@@ -464,9 +470,10 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
   }
 
   /** The XHR "request error steps": network error, timeout or abort. Exactly once per transfer. */
-  #fail(token, type) {
+  #fail(token, type, cause = null) {
     if (token.finished) return;
     token.finished = true;
+    this[networkError] = cause;
     if (this.#active === token) this.#active = null;
     this.#teardown(token);
     const gen = this.#gen;
@@ -515,7 +522,7 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
         this.#request(token, url, method, headers, body, redirects);
         return;
       }
-      this.#fail(token, 'error');
+      this.#fail(token, 'error', err);
     });
     req.on('close', () => {
       // Safety net: a request that closes without a response and without an 'error' must still terminate.
@@ -575,7 +582,7 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     if (makeDecoder) {
       const decoder = token.decoder = makeDecoder();
       decoder.on('data', (chunk) => { if (!token.finished) push(chunk); });
-      decoder.on('error', () => this.#fail(token, 'error'));
+      decoder.on('error', (err) => this.#fail(token, 'error', err));
       decoder.on('end', () => { if (!token.finished) this.#complete(token, sink); });
     }
     res.on('data', (chunk) => {
@@ -593,7 +600,7 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
       if (token.decoder) token.decoder.end();
       else this.#complete(token, sink);
     });
-    res.on('error', () => this.#fail(token, 'error'));
+    res.on('error', (err) => this.#fail(token, 'error', err));
     res.on('close', () => { if (!token.finished && (!ended || !res.complete)) this.#fail(token, 'error'); });
 
     this.#state = HEADERS_RECEIVED;

@@ -1,18 +1,26 @@
-// Moves one request over the network and returns the core's parsed result. Two routes:
-//  - emscripten_fetch (default): the body lands in the wasm heap once and is parsed there in place;
-//  - an injected fetch (tests, proxies, Workers): its bytes are copied into the heap and parsed the same way.
-// On both routes, decoded images are copied back into the response's own buffer (warm memory) and handed out as
-// views of it, rather than into a new buffer each.
-// Timeouts and AbortSignals are handled here; retries are the client's business.
-import { wasm } from './core.mjs';
-import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError } from './errors.mjs';
-
-export const KIND = { json: 0, images: 1, chat: 2 };
+// The seam between the client's one request loop (client.mjs) and the network. Transports, chosen by what the
+// runtime has (pickTransport):
+//  - emscripten_fetch, where an XMLHttpRequest exists: browsers, dedicated workers, and node (the package's own
+//    XMLHttpRequest over node:http, node-xhr.mjs). The body lands in the wasm heap once and is parsed there in place;
+//  - fetch(), where none exists (edge runtimes, Deno, Bun) or when one is injected: its bytes are copied into the
+//    heap once and parsed the same way;
+//  - streams always read a fetch() body chunk by chunk (Emscripten 3.1.6's fetch cannot stream).
+// Every transport takes one AbortSignal (the caller's and the attempt's time limit, joined by abort.mjs) and
+// resolves with { ok, status, headers, ...parsed } or rejects: APIConnectionError (with `cause`) when nothing
+// answered, InvalidResponseError('too_large') past the size limit, anything else after its signal aborted.
+import { wasm, kinds, isNode, withHeapCopy } from './core.mjs';
+import { InvalidResponseError, connectionError, makeAPIError } from './errors.mjs';
 
 const MiB = 1024 * 1024;
-/** The error for a body over the core's limit (README "Limits"); `size` may be a declared Content-Length. */
-export function tooLargeError(size, limit) {
-  return new InvalidResponseError(
+/**
+ * The one size limit (README "Limits"): throws InvalidResponseError('too_large') when `size` bytes (a body, a
+ * declared Content-Length, or one pending SSE event) exceed the core's limit. emscripten_fetch's progress handler in
+ * the bindings applies the same limit to XMLHttpRequest downloads.
+ */
+export function enforceSizeLimit(size) {
+  const limit = wasm.maxResponseBytes();
+  if (!(size > limit)) return;
+  throw new InvalidResponseError(
     `The response is too large: ${(size / MiB).toFixed(1)} MiB, more than imagegate's limit of ${(limit / MiB).toFixed(0)} MiB`,
     { reason: 'too_large', position: null });
 }
@@ -30,130 +38,133 @@ export function parseHeaderLines(text) {
   return headers;
 }
 
-function abortError(signal) {
-  const reason = signal?.reason;
-  return new APIUserAbortError(reason instanceof Error && reason.name !== 'AbortError'
-    ? `Request aborted: ${reason.message}` : 'Request aborted');
-}
-
-/**
- * Sends a request through emscripten_fetch. `body` is { ptr, len } in the heap (kept alive by the caller).
- * Resolves with { ok, status, headers, ... } from the core, rejects with connection/timeout/abort errors.
- */
-export function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, timeout }) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    let id = 0;
-    let settled = false;
-    let timer = null;
-    const cleanup = () => {
-      settled = true;
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      if (settled) return;
-      cleanup();
-      wasm.abortRequest(id);
-      reject(abortError(signal));
-    };
-    const flat = [];
-    for (const [k, v] of headers) flat.push(k, v);
-    id = wasm.startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, (result) => {
-      // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
-      if (settled) return;
-      cleanup();
-      try {
-        result.headers = parseHeaderLines(result.headers || '');
-        if (result.tooLarge) reject(tooLargeError(result.size, result.limit));
-        else if (result.networkError) reject(new APIConnectionError('Connection error: the gateway could not be reached (network, DNS, TLS or CORS failure)'));
-        else resolve(result);
-      } catch (err) {
-        reject(err);
-      }
-    });
-    if (settled) return;  // failed synchronously
-    if (timeout > 0 && Number.isFinite(timeout)) {
-      timer = setTimeout(() => {
-        if (settled) return;
-        cleanup();
-        wasm.abortRequest(id);
-        reject(new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`));
-      }, timeout);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Copies bytes into the heap, runs fn(ptr, len) and frees them. */
-function withHeapBytes(bytes, fn) {
-  const ptr = wasm._malloc(Math.max(bytes.length, 1));
-  if (!ptr) throw new RangeError(`imagegate: cannot allocate ${bytes.length} bytes in the wasm heap`);
-  try {
-    wasm.HEAPU8.set(bytes, ptr);
-    return fn(ptr, bytes.length);
-  } finally {
-    wasm._free(ptr);
-  }
-}
+const headersOf = (response) => Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
 
 /**
  * Parses a complete response body with the core, exactly as the emscripten_fetch route does. `inPlace`: images
- * are decoded back into `bytes` and handed out as views of it (the caller gives `bytes` up).
+ * are decoded back into `bytes` and handed out as views of it (the caller gives `bytes` up). `secret`: the request's
+ * credential, redacted by the core from any excerpt of an error body before the excerpt is cut.
  */
-export function parseBody(kind, status, bytes, { inPlace = false } = {}) {
-  return withHeapBytes(bytes, (ptr, len) => {
-    if (status < 200 || status > 299) return { ok: false, networkError: false, error: wasm.parseErrorResponse(status, ptr, len) };
+export function parseBody(kind, status, bytes, { inPlace = false, secret = '' } = {}) {
+  return withHeapCopy(bytes, (ptr, len) => {
+    if (status < 200 || status > 299) return { ok: false, error: wasm.parseErrorResponse(status, ptr, len, secret) };
     const result = { ok: true };
-    if (kind === KIND.images) result.images = wasm.parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
-    else if (kind === KIND.chat) result.chat = wasm.parseChatCompletion(ptr, len);
+    if (kind === kinds.parse.images) result.images = wasm.parseImagesResponse(ptr, len, inPlace ? bytes : undefined);
+    else if (kind === kinds.parse.chat) result.chat = wasm.parseChatCompletion(ptr, len);
     else result.json = wasm.parseJsonDocument(ptr, len);
     return result;
   });
 }
 
-/** Sends a request through an injected fetch (same contract as sendWithEmscriptenFetch). */
-export async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, timeout }) {
-  if (signal?.aborted) throw abortError(signal);
-  const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = () => controller.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = timeout > 0 && Number.isFinite(timeout) ? setTimeout(() => { timedOut = true; controller.abort(); }, timeout) : null;
+/** Thrown by emscripten_fetch when its signal aborted (the request loop says whether that was a timeout). */
+class Aborted extends Error {}
+
+/** One request through emscripten_fetch. `body` is { ptr, len } in the heap (kept alive by the caller). */
+function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, secret }) {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Aborted());
+    let id = 0;
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      wasm.abortRequest(id);
+      reject(new Aborted());
+    };
+    const flat = [];
+    for (const [k, v] of headers) flat.push(k, v);
+    id = wasm.startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
+      // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      try {
+        result.headers = parseHeaderLines(result.headers || '');
+        if (result.tooLarge) enforceSizeLimit(result.size);
+        if (result.networkError) reject(connectionError(result.cause));
+        else resolve(result);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    if (!settled) signal.addEventListener('abort', onAbort, { once: true });  // else it failed synchronously
+  });
+}
+
+/** The request body as bytes a fetch() can send: JS bytes as they are, or a copy of the core's heap block. */
+const bodyBytes = (body) => (!body || body instanceof Uint8Array ? body ?? undefined : wasm.HEAPU8.slice(body.ptr, body.ptr + body.len));
+
+/** fetch(), with any failure before an answer as APIConnectionError (after an abort the loop re-labels it). */
+async function fetchOrFail(fetchImpl, url, init) {
   try {
-    let response;
-    try {
-      response = await fetchImpl(url, {
-        method, headers: Object.fromEntries(headers), signal: controller.signal,
-        body: body ? wasm.HEAPU8.slice(body.ptr, body.ptr + body.len) : undefined,
-      });
-    } catch (err) {
-      throw timedOut ? new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`)
-        : signal?.aborted ? abortError(signal)
-          : new APIConnectionError(`Connection error: ${err?.cause?.code ?? err?.message ?? 'fetch failed'}`);
-    }
-    const limit = wasm.maxResponseBytes();
-    const declared = Number(response.headers.get('content-length'));
-    if (declared > limit) {
-      response.body?.cancel().catch(() => {});
-      throw tooLargeError(declared, limit);
-    }
-    let bytes;
-    try {
-      bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.length > limit) throw tooLargeError(bytes.length, limit);
-    } catch (err) {
-      if (err instanceof InvalidResponseError) throw err;
-      throw timedOut ? new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`)
-        : signal?.aborted ? abortError(signal)
-          : new APIConnectionError(`Connection error while reading the response: ${err?.cause?.code ?? err?.message}`);
-    }
-    const result = parseBody(kind, response.status, bytes, { inPlace: true });  // `bytes` is ours to overwrite
-    result.status = response.status;
-    result.headers = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
-    return result;
-  } finally {
-    if (timer) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    return await fetchImpl(url, init);
+  } catch (err) {
+    throw init.signal.aborted ? err : connectionError(err);
   }
+}
+
+/** One request through a fetch(): the body is read whole, size-checked, then parsed by the core in place. */
+async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, secret }) {
+  const response = await fetchOrFail(fetchImpl, url, { method, headers: Object.fromEntries(headers), signal, body: bodyBytes(body) });
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > wasm.maxResponseBytes()) {
+    response.body?.cancel().catch(() => {});
+    enforceSizeLimit(declared);
+  }
+  let bytes;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw signal.aborted ? err : connectionError(err, ' while reading the response');
+  }
+  enforceSizeLimit(bytes.length);
+  const result = parseBody(kind, response.status, bytes, { inPlace: true, secret });  // `bytes` is ours to overwrite
+  result.status = response.status;
+  result.headers = headersOf(response);
+  return result;
+}
+
+/**
+ * Starts a streamed request with fetch(). Resolves { ok: true, response } once an event stream starts (its body is
+ * then the stream's to read), or { ok: false, status, headers, error } for an error answer; a 2xx that is not an
+ * event stream throws (APIError when it carries a gateway error, else InvalidResponseError: neither is retried).
+ */
+async function openStream(fetchImpl, { url, headers, body, signal, secret, redact }) {
+  const response = await fetchOrFail(fetchImpl, url, { method: 'POST', headers: Object.fromEntries(headers), signal, body: bodyBytes(body) });
+  const type = response.headers.get('content-type') || '';
+  const responseHeaders = headersOf(response);
+  if (response.ok && !/json|html/i.test(type)) return { ok: true, status: response.status, headers: responseHeaders, response };
+  let bytes;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw signal.aborted ? err : connectionError(err, ' while reading the response');
+  }
+  const parsed = parseBody(kinds.parse.chat, response.status, bytes, { secret });
+  if (!parsed.ok) return { ...parsed, status: response.status, headers: responseHeaders };
+  const requestId = responseHeaders['x-request-id'] ?? null;
+  if (parsed.chat.apiError) throw makeAPIError(parsed.chat.apiError, { headers: responseHeaders, requestId, redact });
+  throw new InvalidResponseError(`Expected an event stream (text/event-stream), got ${type || 'no content type'}`,
+    { reason: 'not_event_stream', status: response.status, requestId });
+}
+
+// Whether the glue has an XMLHttpRequest for emscripten_fetch: the page's or worker's, or in node the package's own
+// (wasm/bindings/esm-node-shim.js makes the same choice). Tests turn it off to run node as a fetch-only runtime.
+let xhrAvailable = typeof globalThis.XMLHttpRequest === 'function' || isNode;
+/** Internal (tests): pretend the runtime has no XMLHttpRequest (true) or restore the detection (false). */
+export function _simulateNoXMLHttpRequest(on) { xhrAvailable = !on && (typeof globalThis.XMLHttpRequest === 'function' || isNode); }
+
+/**
+ * The transport for a request: `send(req)` for whole responses, `open(req)` for streams. An injected fetch is
+ * used for both; otherwise emscripten_fetch where an XMLHttpRequest exists, else the runtime's fetch().
+ */
+export function pickTransport(injectedFetch) {
+  const fetchImpl = injectedFetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : null);
+  const noFetch = async () => { throw connectionError(null, ': this runtime has neither XMLHttpRequest nor fetch()'); };
+  return {
+    send: injectedFetch || !xhrAvailable
+      ? (fetchImpl ? (req) => sendWithFetch(fetchImpl, req) : noFetch)
+      : sendWithEmscriptenFetch,
+    open: fetchImpl ? (req) => openStream(fetchImpl, req) : noFetch,
+  };
 }

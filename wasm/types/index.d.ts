@@ -8,7 +8,8 @@ export interface InitOptions {
   /** The .wasm bytes themselves (no fetch at all). */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
-/** Loads the wasm core; 'imagegate' has already done it on import. Later calls return the first call's promise. */
+/** Loads the wasm core; 'imagegate' has already done it on import. Later calls return the first call's promise.
+ *  Resolves to nothing (the core's own exports are internal). */
 export declare function init(options?: InitOptions): Promise<void>;
 export declare const DEFAULT_BASE_URL: 'https://ai-gateway.vercel.sh/v1';
 
@@ -60,6 +61,8 @@ export declare class ConflictError extends APIError {}
 export declare class UnprocessableEntityError extends APIError {}
 export declare class RateLimitError extends APIError {}
 export declare class InternalServerError extends APIError {}
+/** No HTTP answer at all. The message names what failed where the runtime says (refused, reset, DNS, TLS);
+ *  `cause` is the runtime's own error (node's ECONNREFUSED etc.; browsers give only "Failed to fetch"). */
 export declare class APIConnectionError extends APIError {}
 export declare class APIConnectionTimeoutError extends APIConnectionError {}
 export declare class APIUserAbortError extends APIError {}
@@ -101,8 +104,23 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'unknown';
 export interface ImageInfo {
   format: ImageFormat;
   mimeType: string;
+  /** The stored (coded) width as the header declares it, before orientation or crop; 0 if unreadable. */
   width: number;
+  /** The stored (coded) height; 0 if unreadable. */
   height: number;
+  /**
+   * The orientation a browser applies, as an EXIF value 1..8 (1 = as stored, 6 = rotate 90° clockwise, ...):
+   * JPEG EXIF and PNG eXIf orientation; AVIF irot/imir mapped to the equivalent value. WebP EXIF is not
+   * applied by browsers, so it is 1 for WebP (and GIF, and when there is none).
+   */
+  orientation: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+  /**
+   * The size a browser lays the image out at (an `<img>`'s naturalWidth/naturalHeight in Chromium): the AVIF
+   * clean aperture when it starts at the top-left corner, or a JPEG's EXIF density-corrected size, then width
+   * and height swapped for orientations 5..8. 0 when width or height is 0. A layout size, not a pixel count.
+   */
+  displayWidth: number;
+  displayHeight: number;
 }
 export declare function sniffImage(bytes: BytesInput): ImageInfo;
 
@@ -187,33 +205,64 @@ export interface ClientOptions {
    * "/v1" is resolved against the page.
    */
   baseURL?: string;
-  /** Milliseconds per attempt (and the idle limit of a stream). Default 600000. */
+  /** Milliseconds per attempt; for a stream, the wait until it starts. Default 600000. */
   timeout?: number;
+  /** A stream that delivers no byte for this long fails with APIConnectionTimeoutError ("stalled").
+   *  Default 120000, or `timeout` when that is shorter. */
+  idleTimeout?: number;
   /** Default 2. */
   maxRetries?: number;
+  /** Called before each wait between attempts ("retrying in N s"). */
+  onRetry?: (info: RetryInfo) => void;
   defaultHeaders?: Record<string, string>;
   /** A fetch to use instead of Emscripten's Fetch API (and for streams instead of globalThis.fetch). */
   fetch?: typeof fetch;
+}
+
+/** What onRetry is told before each wait. */
+export interface RetryInfo {
+  /** 1 for the first retry, 2 for the second, ... */
+  attempt: number;
+  /** How long the client waits before it (the server's retry-after when it gave one). */
+  delayMs: number;
+  /** The error that caused the retry: an APIError with `status` and `retryAfterMs`, or an APIConnectionError. */
+  error: APIError;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
   timeout?: number;
   maxRetries?: number;
+  onRetry?: (info: RetryInfo) => void;
+}
+export interface StreamOptions extends RequestOptions {
+  idleTimeout?: number;
 }
 
 /** A decoded image. `mimeType` and the size come from the bytes (sniffed), not from what the server claimed. */
-export interface GeneratedImage {
-  /** null when the server answered with a URL only (reported, never fetched). */
-  bytes: Uint8Array | null;
-  mimeType: string | null;
+export interface DecodedImage {
+  /** A view of an ArrayBuffer (never shared memory): usable as a BlobPart or a BufferSource as it is. */
+  bytes: Uint8Array<ArrayBuffer>;
+  mimeType: string;
   format: ImageFormat;
   width: number;
   height: number;
   /** The media type a data URL declared. */
   mediaType?: string;
-  url?: string;
+  url?: undefined;
 }
+/** An image the server answered with as an https URL (reported, never fetched). */
+export interface UrlImage {
+  bytes: null;
+  mimeType: null;
+  format: 'unknown';
+  width: 0;
+  height: 0;
+  url: string;
+  mediaType?: undefined;
+}
+/** Either: narrow with `image.bytes !== null` (or `'url' in image && image.url`). */
+export type GeneratedImage = DecodedImage | UrlImage;
 
 export interface ImageGenerateParams {
   model: string;
@@ -225,9 +274,9 @@ export interface ImageGenerateParams {
   [field: string]: unknown;
 }
 
-export interface ImagesResult {
+export interface ImagesResult<Image extends GeneratedImage = DecodedImage> {
   created: number | null;
-  images: Array<GeneratedImage & { revisedPrompt: string | null }>;
+  images: Array<Image & { revisedPrompt: string | null }>;
   usage: Record<string, unknown> | null;
   providerMetadata: Record<string, unknown> | null;
   requestId: string | null;
@@ -295,7 +344,9 @@ export interface Client {
   readonly timeout: number;
   readonly maxRetries: number;
   images: {
-    generate(params: ImageGenerateParams, options?: RequestOptions): Promise<ImagesResult>;
+    /** With response_format 'url' the images are URLs (bytes: null); otherwise they are decoded bytes. */
+    generate(params: ImageGenerateParams & { response_format: 'url' }, options?: RequestOptions): Promise<ImagesResult<UrlImage>>;
+    generate(params: ImageGenerateParams & { response_format?: 'b64_json' }, options?: RequestOptions): Promise<ImagesResult<DecodedImage>>;
   };
   models: {
     list(options?: RequestOptions & { type?: string; imageCapable?: boolean }): Promise<Model[]>;
@@ -303,7 +354,7 @@ export interface Client {
   chat: {
     completions: {
       create(params: ChatParams, options?: RequestOptions): Promise<ChatCompletion>;
-      stream(params: ChatParams, options?: RequestOptions): ChatCompletionStream;
+      stream(params: ChatParams, options?: StreamOptions): ChatCompletionStream;
     };
   };
 }
@@ -315,7 +366,7 @@ export declare function createClient(options?: ClientOptions): Promise<Client>;
  * With `inPlace: true` each image is decoded back into `bytes` (its base64 text is overwritten) and `image.bytes`
  * is a view of `bytes`: no new buffer per image. Without it, `bytes` is left untouched and each image gets its own.
  */
-export declare function parseImagesResponse(bytes: Uint8Array, options?: { inPlace?: boolean }): ImagesResult;
+export declare function parseImagesResponse(bytes: Uint8Array, options?: { inPlace?: boolean }): ImagesResult<GeneratedImage>;
 
 /** An image content part for chat input: { type: 'image_url', image_url: { url: 'data:…;base64,…' } }. */
 export declare function imagePart(

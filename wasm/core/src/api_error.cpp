@@ -1,5 +1,6 @@
 #include "imagegate/api_error.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -50,7 +51,20 @@ std::string excerpt(const uint8_t* body, size_t len, size_t max = 200) {
   return out;
 }
 
+// `text` with every occurrence of `secret` replaced (nothing when `secret` is empty).
+std::string without_secret(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kRedactedSecret.size())) {
+    text.replace(at, secret.size(), kRedactedSecret);
+  }
+  return text;
+}
+
 }  // namespace
+
+bool is_error_body(const nlohmann::json& doc, const char* payload_key) {
+  return doc.is_object() && doc.contains("error") && (payload_key == nullptr || !doc.contains(payload_key));
+}
 
 IMAGEGATE_MINSIZE
 ApiErrorInfo api_error_from_json(int status, const nlohmann::json& body) {
@@ -82,7 +96,7 @@ ApiErrorInfo api_error_from_json(int status, const nlohmann::json& body) {
 }
 
 IMAGEGATE_MINSIZE
-ApiErrorInfo parse_error_response(int status, const uint8_t* body, size_t len) {
+ApiErrorInfo parse_error_response(int status, const uint8_t* body, size_t len, std::string_view secret) {
   nlohmann::json parsed;
   if (len > 0 && !parse_json(body, len, parsed).failed && parsed.is_object()) return api_error_from_json(status, parsed);
   ApiErrorInfo info;
@@ -95,7 +109,13 @@ ApiErrorInfo parse_error_response(int status, const uint8_t* body, size_t len) {
     info.message = "The gateway answered " + code +
                    " with an HTML page instead of JSON (an error page from a proxy or CDN in between?)";
   } else {
-    info.message = "The gateway answered " + code + " with a body that is not JSON: " + excerpt(body, len);
+    // Redact first, then cut: any occurrence that starts inside the excerpt lies wholly inside `head`.
+    constexpr size_t kExcerpt = 200;
+    const size_t head_len = std::min(len, kExcerpt + secret.size());
+    const std::string head = without_secret(std::string(reinterpret_cast<const char*>(body), head_len), secret);
+    info.message = "The gateway answered " + code + " with a body that is not JSON: " +
+                   excerpt(reinterpret_cast<const uint8_t*>(head.data()), head.size(), kExcerpt);
+    if (len > head_len && head.size() <= kExcerpt) info.message += "...";  // excerpt() only sees `head`
   }
   return info;
 }

@@ -1,5 +1,6 @@
 #include "imagegate/chat_images.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -255,7 +256,16 @@ void ChatStream::feed(const uint8_t* data, size_t len, std::vector<ChatStreamEve
 }
 
 void ChatStream::on_data(const uint8_t* bytes, size_t len) {
-  if (!done_ && !failed_) extractor_.feed(bytes, len);
+  if (done_ || failed_ || extractor_.error().failed) return;
+  // The extractor counts positions in the event's data; the stream's are what callers see. These bytes end at
+  // parser_.position() in the stream (a synthetic '\n' joining data lines maps to the end of the previous line).
+  const size_t data_before = extractor_.bytes_fed();
+  extractor_.feed(bytes, len);
+  if (extractor_.error().failed) {
+    const size_t end = parser_.position();
+    const size_t into = std::min(extractor_.error().position - std::min(extractor_.error().position, data_before), len);
+    extract_error_position_ = end >= len ? end - len + into : end;
+  }
 }
 
 void ChatStream::on_event(const SseEventInfo& info) {
@@ -266,7 +276,7 @@ void ChatStream::on_event(const SseEventInfo& info) {
   } bump{event_seq_};
   auto& out = *out_;
   if (extractor_.error().failed) {
-    out.push_back(invalid_event("bad_base64", extractor_.error().message, extractor_.error().position));
+    out.push_back(invalid_event("bad_base64", extractor_.error().message, extract_error_position_));
     failed_ = true;
     return;
   }
@@ -290,7 +300,7 @@ void ChatStream::on_event(const SseEventInfo& info) {
     extractor_.reset();
     return;
   }
-  if (info.event == "error" || j.contains("error")) {
+  if (info.event == "error" || is_error_body(j)) {
     ChatStreamEvent e;
     e.type = ChatStreamEvent::Type::error;
     e.error = api_error_from_json(0, j);
@@ -427,7 +437,7 @@ ChatCompletionResult parse_chat_completion(const uint8_t* data, size_t len) {
     r.position = err.position;
     return r;
   }
-  if (j.contains("error")) {
+  if (is_error_body(j)) {
     r.kind = ChatCompletionResult::Kind::api_error;
     r.error = api_error_from_json(200, j);
     return r;

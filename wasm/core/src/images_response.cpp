@@ -9,6 +9,8 @@
 // nlohmann would, so the fast path and the nlohmann reference agree on every input (the fuzzer checks it).
 #include "imagegate/images_response.hpp"
 
+#include "imagegate/api_error.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -509,7 +511,7 @@ bool check_document(const nlohmann::json& doc, Result& out, size_t doc_pos, size
     return false;
   }
   auto d = doc.find("data");
-  if (d == doc.end() && doc.contains("error")) {
+  if (is_error_body(doc, "data")) {
     out.metadata = doc;
     const auto& e = doc["error"];
     std::string msg = "the gateway returned an error body";

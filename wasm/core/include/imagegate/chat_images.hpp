@@ -114,6 +114,7 @@ class ChatStream : private SseHandler {
   bool done_ = false;
   bool failed_ = false;
   uint64_t event_seq_ = 0;
+  size_t extract_error_position_ = 0;  // where in the stream the extractor failed
 };
 
 // A non-streamed chat completion: the completion with each message.images[j] replaced by
