@@ -183,3 +183,45 @@ TEST_CASE("sse: a 28 MiB single event arrives whole through 64 KiB chunks", "[ss
   CHECK(c.events[1].data == "[DONE]");
   CHECK(p.bytes_fed() == stream.size());
 }
+
+// ---- what the exported parser (createSseParser) needs: other fields whole, and the id of this event -----------
+
+namespace {
+struct FieldCollector : SseHandler {
+  std::vector<std::string> fields;  // name|value|line
+  std::vector<std::string> ids;     // per dispatched event: the id seen in it, or "-" when none
+  std::vector<uint32_t> retries;
+  void on_data(const uint8_t*, size_t) override {}
+  void on_event(const SseEventInfo& info) override { ids.push_back(info.id_in_event ? info.id : "-"); }
+  void on_retry(uint32_t ms) override { retries.push_back(ms); }
+  void on_field(const std::string& n, const std::string& v, const std::string& l) override {
+    fields.push_back(n + "|" + v + "|" + l);
+    SseHandler::on_field(n, v, l);  // the default still turns digits into on_retry
+  }
+};
+}  // namespace
+
+TEST_CASE("sse: unknown fields and retry lines reach on_field whole, at any chunking", "[sse]") {
+  const std::string s = "foo: bar\nWell, this is not it\nretry:12x\nretry: 50\nretry\nvery-long-field-name-over-16:x\n\n";
+  for (size_t split = 0; split <= s.size(); ++split) {
+    FieldCollector c;
+    SseParser p;
+    p.feed(reinterpret_cast<const uint8_t*>(s.data()), split, c);
+    p.feed(reinterpret_cast<const uint8_t*>(s.data()) + split, s.size() - split, c);
+    p.finish(c);
+    INFO(split);
+    CHECK(c.fields == std::vector<std::string>{"foo|bar|foo: bar", "Well, this is not it||Well, this is not it",
+                                               "retry|12x|retry:12x", "retry|50|retry: 50", "retry||retry",
+                                               "very-long-field-name-over-16|x|very-long-field-name-over-16:x"});
+    CHECK(c.retries == std::vector<uint32_t>{50});
+  }
+}
+
+TEST_CASE("sse: id_in_event says whether this event had its own id (the last id still persists)", "[sse]") {
+  FieldCollector c;
+  SseParser p;
+  static const char raw[] = "id: 1\ndata: a\n\ndata: b\n\nid: 2\n\ndata: c\n\nid\ndata: d\n\nid: x\nid: bad\0id\ndata: e\n\n";
+  const std::string t(raw, sizeof raw - 1);
+  p.feed(reinterpret_cast<const uint8_t*>(t.data()), t.size(), c);
+  CHECK(c.ids == std::vector<std::string>{"1", "-", "-", "", "x"});
+}

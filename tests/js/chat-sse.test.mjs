@@ -6,11 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createParser } from 'eventsource-parser';
 import { createClient } from 'imagegate';
 import { wasm } from '../../wasm/js/core.mjs';
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
+import { rng, randomStream } from './sse-streams.mjs';
 
 // A stream fetch: serves `bytes` in the given chunk sizes.
 function streamFetch(bytes, chunkSizes) {
@@ -56,35 +52,6 @@ function peer(bytes) {
   parser.feed(new TextDecoder().decode(bytes));
   parser.feed('\n\n');  // eventsource-parser holds a final lone CR back until it sees what follows
   return out;
-}
-
-// A random but valid stream: text and image chunks, comments, event/id/retry fields, a BOM, JSON split over
-// several data: lines, any of LF / CR / CRLF, then [DONE].
-function randomStream(rand) {
-  const eol = ['\n', '\r', '\r\n'][Math.floor(rand() * 3)];
-  let s = rand() < 0.3 ? '\uFEFF' : '';
-  const events = [];
-  const n = 1 + Math.floor(rand() * 8);
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    let delta;
-    if (r < 0.5) delta = { content: `t${i} ${'é'.repeat(Math.floor(rand() * 3))}\n"q"` };
-    else if (r < 0.8) delta = { images: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${randomBytes(Math.floor(rand() * 200)).toString('base64')}` } }] };
-    else delta = {};
-    events.push({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: i === n - 1 ? 'stop' : null }] });
-  }
-  for (const ev of events) {
-    if (rand() < 0.3) s += `: keep-alive${eol}`;
-    if (rand() < 0.2) s += `event: message${eol}`;
-    if (rand() < 0.2) s += `id: ${Math.floor(rand() * 100)}${eol}`;
-    if (rand() < 0.1) s += `retry: 1000${eol}`;
-    const json = JSON.stringify(ev, null, rand() < 0.3 ? 1 : undefined);
-    for (const line of json.split('\n')) s += `data:${rand() < 0.5 ? ' ' : ''}${line}${eol}`;
-    s += eol;
-  }
-  s += `data: [DONE]${eol}`;
-  if (rand() < 0.7) s += eol;  // a last event without a blank line is still an event
-  return new TextEncoder().encode(s);
 }
 
 test('random SSE streams in random chunks: same text, images and finish reasons as eventsource-parser', async () => {

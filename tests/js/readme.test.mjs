@@ -74,6 +74,7 @@ test('every node sample runs and prints what it promises', async () => {
       assert.equal(out.stdout, "iVBORw0KGgo= png\nimage/svg+xml 6\nimage/gif\ninvalid_character 4\n");
     }
     if (/imagegate\/manual/.test(code)) assert.equal(out.stdout, '2\n');
+    if (/createSseParser\(/.test(code)) assert.equal(out.stdout, 'text/plain utf-8 hi\n3000\n{"id":"1","data":"{\\"a\\":1}"}\n');
   }
 });
 

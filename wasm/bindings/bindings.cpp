@@ -105,11 +105,13 @@ emscripten::val build_request(imagegate_bindings::RequestKind kind, uintptr_t in
   return o;
 }
 
-// RFC 2397: {error, position, base64Error} on failure, else {mediaType, parameters: [[name, value]...], base64,
-// bytes: Uint8Array (a JS-owned copy of the decoded payload)}.
-emscripten::val decode_data_url_val(uintptr_t in, uint32_t len) {
+// `whatwg`: the fetch spec's data: URL processor, else the strict RFC 2397 reading. {error, position, base64Error}
+// on failure, else {mediaType, parameters: [[name, value]...], base64, bytes: Uint8Array (a JS-owned copy of the
+// decoded payload)}.
+emscripten::val decode_data_url_val(uintptr_t in, uint32_t len, bool whatwg) {
   std::vector<uint8_t> payload;
-  const DataUrlResult r = decode_data_url(heap_ptr<const uint8_t>(in), len, payload);
+  const DataUrlResult r = decode_data_url(heap_ptr<const uint8_t>(in), len, payload,
+                                          whatwg ? DataUrlMode::whatwg : DataUrlMode::strict);
   emscripten::val o = emscripten::val::object();
   if (!r.ok()) {
     o.set("error", std::string(to_string(r.error)));
@@ -217,7 +219,7 @@ EMSCRIPTEN_BINDINGS(imagegate) {
   function("_decodeBase64Bounded", &decode_base64_bounded_js);
   function("_encodeBase64Into", &encode_base64_into);
   function("_sniff", &sniff);
-  function("decodeDataUrl", &decode_data_url_val);
+  function("_decodeDataUrl", &decode_data_url_val);
   function("_buildRequest", &build_request);
   function("_parseImagesResponse", &parse_images);
   function("_parseJsonDocument", &parse_json_document);

@@ -6,6 +6,7 @@ export { parseImagesResponse } from './resources/images.mjs';
 export { imagePart } from './resources/chat.mjs';
 export { ChatCompletionStream } from './stream.mjs';
 export { decodeBase64, decodeBase64Into, encodeBase64, parseDataUrl, sniffImage } from './codecs.mjs';
+export { createSseParser, SseParseError } from './sse.mjs';
 export {
   ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
   PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError,

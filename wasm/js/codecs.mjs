@@ -114,14 +114,21 @@ export function sniffImage(bytes) {
   return withHeapCopy(source, (ptr, len) => wasm._sniff(ptr, len));
 }
 
+const utf8Encoder = new TextEncoder();
+
 /**
- * Parses and decodes a data: URL (RFC 2397): { mediaType, parameters: { name: value }, base64, bytes }.
- * A string or its bytes; base64 payloads may contain whitespace and omit padding (as browsers allow).
- * Throws DataUrlError with `code` and `position`.
+ * Parses and decodes a data: URL: { mediaType, parameters: { name: value }, base64, bytes }.
+ * Default: the WHATWG fetch "data: URL processor", as browsers and node's fetch() load the URL (the URL parser's
+ * view first: surrounding C0 controls and spaces, tabs and newlines and the #fragment dropped; then forgiving
+ * percent-decoding and base64, and MIME Sniffing's parser with its text/plain;charset=US-ASCII fallback).
+ * { strict: true }: RFC 2397, rejecting what it does not allow (bad_media_type, bad_percent).
+ * A string (read as a URL, so as UTF-8) or its bytes. Throws DataUrlError with `code` and `position`.
  */
-export function parseDataUrl(input) {
-  const source = toBytesOrString(input);
-  const r = withHeapCopy(source, (ptr, len) => wasm.decodeDataUrl(ptr, len));
+export function parseDataUrl(input, options = {}) {
+  let source = toBytesOrString(input);
+  if (typeof source === 'string' && /[^\x00-\x7f]/.test(source)) source = utf8Encoder.encode(source);
+  const whatwg = !options?.strict;
+  const r = withHeapCopy(source, (ptr, len) => wasm._decodeDataUrl(ptr, len, whatwg));
   if (r.error) throw new DataUrlError(r.error, r.position, r.base64Error);
   return { mediaType: r.mediaType, parameters: Object.fromEntries(r.parameters), base64: r.base64, bytes: r.bytes };
 }

@@ -142,16 +142,75 @@ export interface ImageInfo {
 export declare function sniffImage(bytes: BytesInput): ImageInfo;
 
 export interface DataUrl {
-  /** Lower-cased type/subtype; "text/plain" when the URL names none (RFC 2397). */
+  /**
+   * The MIME type's essence, lower-cased type/subtype. WHATWG (default): "text/plain" when the URL names none or
+   * an invalid one (then parameters is { charset: 'US-ASCII' }); strict: "text/plain" when the URL names none.
+   */
   mediaType: string;
-  /** Parameter names lower-cased, values as written (e.g. { charset: 'US-ASCII' }). */
+  /**
+   * Parameter names lower-cased, values unquoted, in the URL's order (as a JS object orders keys), e.g.
+   * { charset: 'US-ASCII' }. WHATWG: the first of a repeated name wins and invalid parameters are dropped, so
+   * mediaType + parameters serialize to what fetch() reports as Content-Type.
+   */
   parameters: Record<string, string>;
   base64: boolean;
   /** The decoded payload. */
   bytes: Uint8Array;
 }
-/** Parses and decodes a data: URL (RFC 2397). Throws DataUrlError. */
-export declare function parseDataUrl(input: string | BytesInput): DataUrl;
+export interface ParseDataUrlOptions {
+  /**
+   * false (default): the WHATWG fetch "data: URL processor", as browsers and node's fetch() load the URL.
+   * true: RFC 2397, rejecting what it does not allow (codes 'bad_media_type', 'bad_percent').
+   */
+  strict?: boolean;
+}
+/**
+ * Parses and decodes a data: URL (a string, read as a URL is, or its UTF-8 bytes). Throws DataUrlError:
+ * 'not_a_data_url', 'missing_comma' (none before the #fragment), 'bad_base64'; strict also 'bad_media_type',
+ * 'bad_percent'. `position` indexes the input's bytes (for a string: its UTF-8).
+ */
+export declare function parseDataUrl(input: string | BytesInput, options?: ParseDataUrlOptions): DataUrl;
+
+// ---------------------------------------------------------------------------------------------- SSE
+
+/** An event, as eventsource-parser's onEvent gets it. */
+export interface SseEvent {
+  /** The `id` field of this event's block; undefined when it had none. */
+  id: string | undefined;
+  /** The `event` field; undefined when absent or empty (the spec's default type is "message"). */
+  event: string | undefined;
+  /** The data lines joined with "\n". */
+  data: string;
+}
+export type SseParseErrorType = 'invalid-retry' | 'unknown-field';
+/** Passed to onError for a line the parser ignores; the fields of eventsource-parser's ParseError. */
+export declare class SseParseError extends Error {
+  readonly type: SseParseErrorType;
+  /** For 'unknown-field': the field name. */
+  readonly field: string | undefined;
+  readonly value: string | undefined;
+  /** The whole line. */
+  readonly line: string | undefined;
+}
+export interface SseParserCallbacks {
+  onEvent?: (event: SseEvent) => void;
+  /** A ':' line, without the ':' and one leading space. */
+  onComment?: (comment: string) => void;
+  /** A `retry:` line of ASCII digits, as a number of milliseconds. */
+  onRetry?: (ms: number) => void;
+  onError?: (error: SseParseError) => void;
+}
+export interface SseParser {
+  /** The next chunk of the stream: bytes (UTF-8, cut anywhere) or a string. Callbacks run before it returns. */
+  feed(chunk: string | BytesInput): void;
+  /**
+   * Starts over as at the start of a stream and frees the parser's wasm memory. consume: first process a last
+   * line that has no line ending (an event still needs its blank line).
+   */
+  reset(options?: { consume?: boolean }): void;
+}
+/** The core's incremental SSE parser (WHATWG event stream interpretation), eventsource-parser's API. */
+export declare function createSseParser(callbacks?: SseParserCallbacks): SseParser;
 
 // ---------------------------------------------------------------------------------------------- client
 

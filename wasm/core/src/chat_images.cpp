@@ -31,14 +31,6 @@ size_t find_quote_or_backslash(const uint8_t* p, size_t n) {
   return n;
 }
 
-Base64Options data_url_base64() {
-  Base64Options o;
-  o.alphabet = Base64Alphabet::standard;
-  o.last_chunk = LastChunk::loose;
-  o.skip_whitespace = true;
-  return o;
-}
-
 }  // namespace
 
 std::string JsonImageExtractor::placeholder(size_t index) { return kPlaceholderTag + std::to_string(index); }
@@ -62,7 +54,7 @@ void JsonImageExtractor::reset() {
   images_.clear();
   error_ = ExtractError();
   offset_ = 0;
-  decoder_ = Base64StreamDecoder(data_url_base64());
+  decoder_ = Base64StreamDecoder(data_url_base64_options());
 }
 
 bool JsonImageExtractor::at_url_value() const {
@@ -102,7 +94,7 @@ void JsonImageExtractor::start_decoding(size_t comma) {
   images_.push_back(std::move(img));
   skeleton_ += placeholder(images_.size() - 1);
   prefix_.clear();
-  decoder_ = Base64StreamDecoder(data_url_base64());
+  decoder_ = Base64StreamDecoder(data_url_base64_options());
   mode_ = Mode::decode;
 }
 

@@ -75,18 +75,21 @@ void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h, size_t b
         }
         state_ = State::field;
         if (c == ':') {
+          colon_ = true;
           field_ = field_from_name(name_);
           state_ = State::value_start;
           ++i;
           break;
         }
-        if (name_.size() < 16) name_ += static_cast<char>(c);
-        else name_ = "\x01";  // too long to be a known field: remember only that it is unknown
+        if (name_.size() < kMaxFieldValue) name_ += static_cast<char>(c);  // a longer one is unknown anyway
         ++i;
         break;
       }
       case State::value_start:
-        if (data[i] == ' ') ++i;  // strip exactly one leading space
+        if (data[i] == ' ') {  // strip exactly one leading space
+          ++i;
+          space_ = true;
+        }
         state_ = State::value;
         if (field_ == Field::data) begin_data_line(h);
         break;
@@ -97,7 +100,7 @@ void SseParser::consume(const uint8_t* data, size_t len, SseHandler& h, size_t b
             position_ = base + i + run;
             h.on_data(data + i, run);
             info_.data_bytes += run;
-          } else if (field_ != Field::unknown && value_.size() < kMaxFieldValue) {
+          } else if (value_.size() < kMaxFieldValue) {
             value_.append(reinterpret_cast<const char*>(data + i), std::min(run, kMaxFieldValue - value_.size()));
           }
           i += run;
@@ -126,7 +129,7 @@ SseParser::Field SseParser::field_from_name(const std::string& name) {
 void SseParser::reset_event() {
   std::string id = std::move(info_.id);
   info_ = SseEventInfo();
-  info_.id = std::move(id);
+  info_.id = std::move(id);  // id_in_event starts over
   event_.clear();
   data_line_seen_ = false;
 }
@@ -142,23 +145,36 @@ void SseParser::begin_data_line(SseHandler& h) {
   info_.has_data = true;
 }
 
+void SseHandler::on_field(const std::string& name, const std::string& value, const std::string& /*line*/) {
+  if (name != "retry" || value.empty() || value.size() > 9) return;
+  uint32_t ms = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return;
+    ms = ms * 10 + static_cast<uint32_t>(c - '0');
+  }
+  on_retry(ms);
+}
+
 void SseParser::apply_field(SseHandler& h) {
   switch (field_) {
     case Field::event: event_ = value_; break;
     case Field::id:
-      if (value_.find('\0') == std::string::npos) info_.id = value_;
-      break;
-    case Field::retry: {
-      if (value_.empty() || value_.size() > 9) break;
-      uint32_t ms = 0;
-      for (char c : value_) {
-        if (c < '0' || c > '9') return;
-        ms = ms * 10 + static_cast<uint32_t>(c - '0');
+      if (value_.find('\0') == std::string::npos) {
+        info_.id = value_;
+        info_.id_in_event = true;
       }
-      h.on_retry(ms);
+      break;
+    case Field::comment: h.on_comment(reinterpret_cast<const uint8_t*>(value_.data()), value_.size()); break;
+    case Field::retry:
+    case Field::unknown: {
+      std::string line = name_;
+      if (colon_) {
+        line += space_ ? ": " : ":";
+        line += value_;
+      }
+      h.on_field(name_, value_, line);
       break;
     }
-    case Field::comment: h.on_comment(reinterpret_cast<const uint8_t*>(value_.data()), value_.size()); break;
     default: break;
   }
 }
@@ -185,6 +201,7 @@ void SseParser::end_line(SseHandler& h) {
   }
   state_ = State::line_start;
   field_ = Field::none;
+  colon_ = space_ = false;
   name_.clear();
   value_.clear();
 }

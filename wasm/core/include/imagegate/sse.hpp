@@ -15,6 +15,7 @@ namespace imagegate {
 struct SseEventInfo {
   std::string event;      // the `event:` field ("" means the default, "message")
   std::string id;         // the last event id seen so far (persists across events, per the spec)
+  bool id_in_event = false;  // an `id` field (without NUL) was seen since the last blank line
   bool has_data = false;  // at least one data line: only such events are dispatched
   size_t data_bytes = 0;  // total data bytes delivered through on_data for this event
 };
@@ -30,11 +31,17 @@ class SseHandler {
   virtual void on_discard() {}
   virtual void on_retry(uint32_t /*ms*/) {}
   virtual void on_comment(const uint8_t* /*bytes*/, size_t /*len*/) {}
+  // A line whose field is neither data, event nor id (so `retry` and unknown names). `name` and `value` as the spec
+  // splits the line (the value without its one leading space), `line` the whole line; each is kept up to
+  // SseParser::kMaxFieldValue bytes. The default does what the spec says: a retry value of 1 to 9 ASCII digits goes
+  // to on_retry, anything else is ignored.
+  virtual void on_field(const std::string& name, const std::string& value, const std::string& line);
 };
 
 class SseParser {
  public:
-  // Field names, `event` and `id` values longer than this are truncated (they are never legitimately long).
+  // Field names, comments and values other than data longer than this are truncated (they are never
+  // legitimately long).
   static constexpr size_t kMaxFieldValue = 64 * 1024;
 
   void feed(const uint8_t* data, size_t len, SseHandler& handler);
@@ -70,6 +77,8 @@ class SseParser {
   size_t total_ = 0;
   size_t position_ = 0;
   bool data_line_seen_ = false;  // a data line in this event already (the next one is preceded by '\n')
+  bool colon_ = false;           // the current line has a ':' after its field name
+  bool space_ = false;           // ... and the value's one leading space was stripped
   std::string name_;             // field name of the current line
   std::string value_;            // value of a non-data field
   std::string event_;            // pending event type
