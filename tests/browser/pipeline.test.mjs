@@ -60,21 +60,24 @@ test('idleTimeout ends a stalled stream with a message that says it stalled', as
   assert.ok(r.ms < 3000, `took ${r.ms} ms`);
 });
 
-test('a gateway that cannot be reached is an APIConnectionError with the browser\'s error as cause', async () => {
-  const r = await inPage(async (key) => {
-    const ig = await import('/imagegate/js/index.mjs');
-    const out = {};
-    // Port 1 on loopback: refused, or blocked by the page's connect-src; the browser does not say which.
-    const c = await ig.createClient({ apiKey: key, baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 });
-    for (const [route, run] of [['images', () => c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x' })],
-      ['stream', async () => { for await (const _ of c.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })); }]]) {
-      try { await run(); out[route] = 'resolved'; } catch (err) {
-        out[route] = { name: err.constructor.name, isConnection: err instanceof ig.APIConnectionError, message: err.message,
-          cause: err.cause ? String(err.cause.name ?? err.cause) : null };
-      }
+/** In the page: images.generate and a stream against `baseURL`; how each failed. */
+const failuresAt = (baseURL) => h.page.evaluate(async ([key, url]) => {
+  const ig = await import('/imagegate/js/index.mjs');
+  const out = {};
+  const c = await ig.createClient({ apiKey: key, baseURL: url, maxRetries: 0 });
+  for (const [route, run] of [['images', () => c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x' })],
+    ['stream', async () => { for await (const _ of c.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })); }]]) {
+    try { await run(); out[route] = 'resolved'; } catch (err) {
+      out[route] = { name: err.constructor.name, isConnection: err instanceof ig.APIConnectionError, message: err.message,
+        cause: err.cause ? String(err.cause.name ?? err.cause) : null };
     }
-    return out;
-  });
+  }
+  return out;
+}, [KEY, baseURL]);
+
+test('a gateway that cannot be reached is an APIConnectionError with the browser\'s error as cause', async () => {
+  // Port 1 on loopback (allowed by the page's connect-src): refused; the browser does not say so.
+  const r = await failuresAt('http://127.0.0.1:1/v1');
   for (const route of ['images', 'stream']) {
     assert.equal(r[route].name, 'APIConnectionError', route);
     assert.ok(r[route].isConnection);
@@ -84,17 +87,8 @@ test('a gateway that cannot be reached is an APIConnectionError with the browser
 });
 
 test('a gateway URL that the page\'s Content-Security-Policy blocks is named as such, not "offline or CORS"', async () => {
-  const r = await inPage(async (key) => {
-    const ig = await import('/imagegate/js/index.mjs');
-    const out = {};
-    // Not in the demo page's connect-src (and never resolved: the browser blocks it before any network).
-    const c = await ig.createClient({ apiKey: key, baseURL: 'https://blocked.invalid/v1', maxRetries: 0 });
-    for (const [route, run] of [['images', () => c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x' })],
-      ['stream', async () => { for await (const _ of c.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })); }]]) {
-      try { await run(); out[route] = 'resolved'; } catch (err) { out[route] = { name: err.constructor.name, message: err.message }; }
-    }
-    return out;
-  });
+  // Not in the demo page's connect-src (and never resolved: the browser blocks it before any network).
+  const r = await failuresAt('https://blocked.invalid/v1');
   for (const route of ['images', 'stream']) {
     assert.equal(r[route].name, 'APIConnectionError', route);
     assert.match(r[route].message, /Content-Security-Policy blocked https:\/\/blocked\.invalid \(connect-src\)/, route);
