@@ -25,9 +25,15 @@ export function shippedSize() {
   };
   add('wasm/dist/imagegate_wasm.wasm', 'wasm');
   add('wasm/dist/imagegate_wasm.mjs', 'glue');
-  for (const f of readdirSync(path.join(root, 'wasm/js')).sort()) {
-    if (f.endsWith('.mjs') && statSync(path.join(root, 'wasm/js', f)).isFile()) add(`wasm/js/${f}`, f === 'node-xhr.mjs' ? 'js (node only)' : 'js');
-  }
+  // Every module of the package, subfolders too (wasm/js/resources/).
+  const walk = (dir) => {
+    for (const f of readdirSync(path.join(root, dir)).sort()) {
+      const rel = `${dir}/${f}`;
+      if (statSync(path.join(root, rel)).isDirectory()) walk(rel);
+      else if (f.endsWith('.mjs')) add(rel, f === 'node-xhr.mjs' ? 'js (node only)' : 'js');
+    }
+  };
+  walk('wasm/js');
   const sum = (pred) => files.filter(pred).reduce((a, f) => ({ raw: a.raw + f.raw, gzip9: a.gzip9 + f.gzip9, brotli: a.brotli + f.brotli }), { raw: 0, gzip9: 0, brotli: 0 });
   return {
     files,
