@@ -4,15 +4,35 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace imagegate_bindings {
 
-// nlohmann value → plain JS value (objects, arrays, strings, numbers, booleans, null).
+// Object.defineProperty(o, key, { value, writable, enumerable, configurable }): an own data property, whatever
+// Object.prototype defines for that key.
+inline void define_own(emscripten::val& o, const std::string& key, emscripten::val value) {
+  using emscripten::val;
+  val descriptor = val::object();
+  descriptor.set("value", value);
+  descriptor.set("writable", true);
+  descriptor.set("enumerable", true);
+  descriptor.set("configurable", true);
+  val::global("Object").call<void>("defineProperty", o, key, descriptor);
+}
+
+// nlohmann value → plain JS value (objects, arrays, strings, numbers, booleans, null), shaped as JSON.parse shapes it.
 inline emscripten::val to_val(const nlohmann::json& j) {
   using emscripten::val;
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
       val o = val::object();
-      for (const auto& [key, value] : j.get_ref<const nlohmann::json::object_t&>()) o.set(key, to_val(value));
+      for (const auto& [key, value] : j.get_ref<const nlohmann::json::object_t&>()) {
+        // As JSON.parse does: every key becomes an own data property. Assignment (val::set) goes through
+        // Object.prototype's setters, and "__proto__" is the one there: a server's {"__proto__": {...}} would
+        // become the object's prototype. That key alone is defined instead (the rest keep the fast path).
+        if (key == "__proto__") define_own(o, key, to_val(value));
+        else o.set(key, to_val(value));
+      }
       return o;
     }
     case nlohmann::json::value_t::array: {
