@@ -184,7 +184,8 @@ TEST_CASE("bounded decode: every test262 setFromBase64 case", "[base64][bounded]
 }
 
 TEST_CASE("bounded decode with room to spare: every test262 fromBase64 case", "[base64][bounded][fixtures]") {
-  for (const auto& c : fixture()["fromBase64"]) {
+  const auto fx = fixture();  // kept alive: a range-for over fixture()["..."] would iterate a destroyed temporary
+  for (const auto& c : fx["fromBase64"]) {
     const std::string input = c["input"];
     INFO(c["file"].get<std::string>() << ": '" << input << "' " << c.value("options", nlohmann::json::object()).dump());
     const auto in = js_units(input);

@@ -140,7 +140,8 @@ test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
         idleTimeout: 5000, onRetry: (i) => console.log(i.attempt, i.delayMs, i.error.status, i.error.retryAfterMs),
       });
       void s; void blob; void link; void none;
-      const info: ImageInfo = { format: 'png', mimeType: 'image/png', width: res.images[0].width, height: res.images[0].height };
+      const info: ImageInfo = { format: 'png', mimeType: 'image/png', width: res.images[0].width, height: res.images[0].height,
+        orientation: 1, displayWidth: res.images[0].width, displayHeight: res.images[0].height };
       for await (const ev of client.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: [{ role: 'user', content: 'x' }] })) {
         if (ev.type === 'image' && ev.bytes) console.log(ev.bytes.length, ev.mimeType);
         if (ev.type === 'text') console.log(ev.delta);
