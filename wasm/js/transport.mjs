@@ -125,6 +125,15 @@ async function fetchOrFail(fetchImpl, url, init) {
   }
 }
 
+/** A fetch() response's whole body; a failure while reading it is APIConnectionError (after an abort, as it is). */
+async function readBody(response, signal) {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw signal.aborted ? err : connectionError(err, ' while reading the response');
+  }
+}
+
 /** One request through a fetch(): the body is read whole, size-checked, then parsed by the core in place. */
 async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, signal, secret }) {
   const response = await fetchOrFail(fetchImpl, url, { method, headers: Object.fromEntries(headers), signal, body: bodyBytes(body) });
@@ -133,12 +142,7 @@ async function sendWithFetch(fetchImpl, { method, url, headers, body, kind, sign
     response.body?.cancel().catch(() => {});
     enforceSizeLimit(declared);
   }
-  let bytes;
-  try {
-    bytes = new Uint8Array(await response.arrayBuffer());
-  } catch (err) {
-    throw signal.aborted ? err : connectionError(err, ' while reading the response');
-  }
+  const bytes = await readBody(response, signal);
   enforceSizeLimit(bytes.length);
   const result = parseBody(kind, response.status, bytes, { inPlace: true, secret });  // `bytes` is ours to overwrite
   result.status = response.status;
@@ -156,12 +160,7 @@ async function openStream(fetchImpl, { url, headers, body, signal, secret, redac
   const type = response.headers.get('content-type') || '';
   const responseHeaders = headersOf(response);
   if (response.ok && !/json|html/i.test(type)) return { ok: true, status: response.status, headers: responseHeaders, response };
-  let bytes;
-  try {
-    bytes = new Uint8Array(await response.arrayBuffer());
-  } catch (err) {
-    throw signal.aborted ? err : connectionError(err, ' while reading the response');
-  }
+  const bytes = await readBody(response, signal);
   const parsed = parseBody(kinds.parse.chat, response.status, bytes, { secret });
   if (!parsed.ok) return { ...parsed, status: response.status, headers: responseHeaders };
   const requestId = responseHeaders['x-request-id'] ?? null;
