@@ -142,13 +142,34 @@ TEST_CASE("chat stream: several images, choices and non-data URLs", "[chat]") {
   CHECK(evs[4].type == Type::done);
 }
 
-TEST_CASE("chat stream: text that looks like a data URL or a placeholder stays text", "[chat]") {
+TEST_CASE("chat stream: text that looks like a data URL stays text", "[chat]") {
   auto evs = run(chunk("{\"content\":\"data: hello, world\"}") + chunk("{\"content\":\"data:text/plain;base64,aGk=\"}") +
-                 chunk("{\"content\":\"" + JsonImageExtractor::placeholder(0) + "\"}") + "data: [DONE]\n\n");
-  REQUIRE(evs.size() == 4);
+                 "data: [DONE]\n\n");
+  REQUIRE(evs.size() == 3);
   CHECK(evs[0].text == "data: hello, world");
-  CHECK(evs[1].text == "data:text/plain;base64,aGk=");  // only "url" values are decoded on the fly
-  CHECK(evs[2].text == JsonImageExtractor::placeholder(0));  // a forged placeholder is just text
+  CHECK(evs[1].text == "data:text/plain;base64,aGk=");  // only image places are decoded on the fly
+}
+
+TEST_CASE("chat: images are found by their place, never by a marker string the server could forge", "[chat]") {
+  // The previous engine replaced decoded images by "imagegate:decoded-image:N" and looked that string up: a server
+  // sending it as a URL received another image's bytes.
+  const std::string forged = "imagegate:decoded-image:0";
+  auto evs = run(chunk("{\"images\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/gif;base64,R0lGODlh\"}},"
+                       "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + forged + "\"}}]}") + "data: [DONE]\n\n");
+  REQUIRE(evs.size() == 3);
+  CHECK(evs[0].image.bytes == std::vector<uint8_t>{'G', 'I', 'F', '8', '9', 'a'});
+  CHECK(evs[1].url == forged);
+  CHECK(evs[1].image.bytes.empty());
+  std::string body = "{\"choices\":[{\"message\":{\"images\":[{\"image_url\":{\"url\":\"" + forged +
+                     "\"}},{\"image_url\":{\"url\":\"data:image/gif;base64,R0lGODlh\"}}]}}]}";
+  auto r = parse_chat_completion(reinterpret_cast<uint8_t*>(body.data()), body.size());
+  REQUIRE(r.kind == ChatCompletionResult::Kind::ok);
+  REQUIRE(r.images.size() == 2);
+  CHECK(r.images[0].url == forged);
+  CHECK_FALSE(r.images[0].has_bytes);
+  CHECK(r.images[1].has_bytes);
+  CHECK(r.images[1].index == 1);
+  CHECK(body.compare(r.images[1].offset, r.images[1].image.length, "GIF89a") == 0);
 }
 
 TEST_CASE("chat stream: errors and cut streams", "[chat]") {
@@ -229,17 +250,24 @@ TEST_CASE("non-streamed completion with images", "[chat]") {
                            "images\",\"images\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + b64(a) +
                            "\"}},{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64," + b64(b) +
                            "\"}}]},\"finish_reason\":\"stop\"}],\"usage\":{\"total_tokens\":3}}";
-  auto r = parse_chat_completion(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  std::string buf = body;
+  auto r = parse_chat_completion(reinterpret_cast<uint8_t*>(buf.data()), buf.size());
   REQUIRE(r.kind == ChatCompletionResult::Kind::ok);
   REQUIRE(r.images.size() == 2);
-  CHECK(r.images[0].bytes == a);
-  CHECK(r.images[1].bytes == b);
+  auto bytes_of = [&](const ChatImage& img) {
+    return std::vector<uint8_t>(buf.begin() + static_cast<long>(img.offset), buf.begin() + static_cast<long>(img.offset + img.image.length));
+  };
+  CHECK(bytes_of(r.images[0]) == a);
+  CHECK(bytes_of(r.images[1]) == b);
+  CHECK(r.images[1].choice_position == 0);
+  CHECK(r.images[1].index == 1);
+  CHECK(r.images[1].image.media_type == "image/jpeg");
   const auto& msg = r.completion["choices"][0]["message"];
   CHECK(msg["content"] == "Two images");
-  CHECK(JsonImageExtractor::placeholder_index(msg["images"][1]["image_url"]["url"]) == 1);
+  CHECK(msg["images"][1].is_null());  // the image's place, filled by the bindings
   CHECK(r.completion["usage"]["total_tokens"] == 3);
 
-  auto parse = [](const std::string& s) { return parse_chat_completion(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  auto parse = [](std::string s) { return parse_chat_completion(reinterpret_cast<uint8_t*>(s.data()), s.size()); };
   CHECK(parse("{\"error\":{\"message\":\"x\"}}").kind == ChatCompletionResult::Kind::api_error);
   CHECK(parse("{\"choices\":").reason == "invalid_json");
   CHECK(parse("{\"id\":1}").reason == "unexpected_shape");

@@ -220,7 +220,7 @@ test('invalid base64 at every position of a small image: bad_base64 with the exa
     }
   }
   // The second image of two, and a base64 data URL in `url`.
-  const two = enc.encode(`{"data":[{"b64_json":"${GRADIENT_B64}"},{"url":"data:image/png;base64,${GRADIENT_B64.slice(0, 50)}#${GRADIENT_B64.slice(51)}"}]}`);
+  const two = enc.encode(`{"data":[{"b64_json":"${GRADIENT_B64}"},{"url":"data:image/png;base64,${GRADIENT_B64.slice(0, 50)}$${GRADIENT_B64.slice(51)}"}]}`);
   const err2 = await expectSync('second image', () => parseImagesResponse(two), InvalidResponseError,
     { reason: 'bad_base64', message: /data\[1\]\.url \(data URL\): invalid base64 character/ });
   assert.equal(err2.imageIndex, 1);
@@ -296,8 +296,8 @@ test('an SVG data URL in chat images is never trusted as an image', async () => 
   const t2 = sseEvent(chunk({ images: [{ index: 0, type: 'image_url', image_url: { url: utf8 } }] })) + sseEvent('[DONE]');
   c = await client({ fetch: fakeFetch(() => streamOf([t2]), { headers: SSE }) });
   check((await collect(c.chat.completions.stream(chatBody))).find((e) => e.type === 'image'), 'utf8 stream');
-  // A malformed data URL is refused the same way by both.
-  const broken = 'data:image/svg+xml;=x,<svg/>';
+  // A malformed data URL (no ',' before the fragment) is refused the same way by both.
+  const broken = 'data:image/svg+xml;#,<svg/>';
   c = await client({ fetch: fakeFetch(completion(broken)) });
   await expectError('broken data URL create', () => c.chat.completions.create(chatBody), InvalidResponseError, { reason: 'bad_data_url' });
   const t3 = sseEvent(chunk({ images: [{ index: 0, type: 'image_url', image_url: { url: broken } }] })) + sseEvent('[DONE]');
@@ -355,7 +355,7 @@ test('other malformed images responses: each has its own reason', async () => {
     ['{"data":[{"b64_json":42}]}', 'unexpected_shape', /b64_json is not a string/],
     ['{"data":[{"revised_prompt":"x"}]}', 'no_images', /neither b64_json nor url/],
     ['{"data":[{"url":"data:image/png;base64"}]}', 'bad_data_url', /malformed data URL/],
-    ['{"data":[{"url":"data:,100%zz"}]}', 'bad_data_url', /malformed data URL/],
+    ['{"data":[{"url":"data:image/png;base64#,AAAA"}]}', 'bad_data_url', /malformed data URL/],
     ['{"data":[{"b64_json":"QUJD"}]} trailing', 'invalid_json', /not valid JSON/],
     ['['.repeat(100000), 'invalid_json', /not valid JSON/],
     // A NUL byte after the document (nlohmann would stop at it; found by fuzz_images_response, fixed in

@@ -19,77 +19,69 @@ using emscripten::val;
 using namespace imagegate;
 using namespace imagegate_bindings;
 
-HandleMap<std::unique_ptr<ChatStream>>& streams() {
-  static HandleMap<std::unique_ptr<ChatStream>> map;
+// Decoded image bytes leave the wasm heap as the core decodes them (ImageByteSink): each image of a stream gets one
+// JS buffer, filled piece by piece while the network is busy (so that allocating and filling a multi-MiB buffer is
+// not paid between the last byte and the image), and handed out as a view when its image event comes. The length
+// is not known before the event ends, so the buffer grows by doubling. (Resizable ArrayBuffers would grow in place,
+// but node 20 kept the last one reachable after its stream was gone: contract-breaks test 1.)
+struct Accumulator {
+  val view = val::undefined();  // Uint8Array, JS-owned
+  size_t capacity = 0;
+  size_t copied = 0;
+};
+
+void append(Accumulator& a, const uint8_t* data, size_t len) {
+  const size_t need = a.copied + len;
+  if (need > a.capacity) {
+    const size_t cap = std::max({need, a.capacity * 2, static_cast<size_t>(64 << 10)});
+    val fresh = val::global("Uint8Array").new_(static_cast<double>(cap));
+    if (a.copied) fresh.call<void>("set", a.view.call<val>("subarray", 0, static_cast<double>(a.copied)));
+    a.view = fresh;
+    a.capacity = cap;
+  }
+  a.view.call<void>("set", val(emscripten::typed_memory_view(len, data)), static_cast<double>(a.copied));
+  a.copied = need;
+}
+
+// The finished image: a view of its bytes (the buffer's capacity may exceed them).
+val take(Accumulator& a, size_t len) {
+  if (a.capacity == 0) return val::global("Uint8Array").new_(0);
+  return a.view.call<val>("subarray", 0, static_cast<double>(len));
+}
+
+struct JsSink final : ImageByteSink {
+  std::vector<std::pair<uint64_t, Accumulator>> accs;  // the slots in flight (a few at a time)
+  Accumulator& at(uint64_t slot) {
+    for (auto& [s, a] : accs)
+      if (s == slot) return a;
+    accs.emplace_back(slot, Accumulator());
+    return accs.back().second;
+  }
+  void image_bytes(uint64_t slot, const uint8_t* data, size_t len) override { append(at(slot), data, len); }
+  val finish(uint64_t slot, size_t len) {
+    for (size_t k = 0; k < accs.size(); ++k) {
+      if (accs[k].first != slot) continue;
+      val bytes = take(accs[k].second, len);
+      accs.erase(accs.begin() + static_cast<std::ptrdiff_t>(k));
+      return bytes;
+    }
+    return val::global("Uint8Array").new_(0);  // an empty image: no bytes ever came
+  }
+};
+
+struct StreamState {
+  ChatStream stream;
+  JsSink sink;
+  std::vector<std::pair<uint64_t, val>> images;  // the image objects handed out, by slot (for the completion)
+};
+
+HandleMap<std::unique_ptr<StreamState>>& streams() {
+  static HandleMap<std::unique_ptr<StreamState>> map;
   return map;
 }
 uint32_t next_stream = 1;
 
-// Decoded image bytes copied out to JS while the stream is still arriving, so that the image event at the end
-// only has to copy the last chunk's bytes: allocating (page-faulting) and filling a multi-MiB JS buffer then
-// happens while the network is busy, not between the last byte and the image. One accumulator per image of the
-// event being received; the event's image is handed out as a view of it (capacity may exceed the length).
-struct Accumulator {
-  val buf = val::undefined();  // Uint8Array, JS-owned
-  size_t capacity = 0;
-  size_t copied = 0;
-};
-struct StreamOut {
-  uint64_t seq = 0;                 // the event these accumulators belong to
-  std::vector<Accumulator> accs;
-};
-HandleMap<StreamOut>& outs() {
-  static HandleMap<StreamOut> map;
-  return map;
-}
-constexpr size_t kAccMin = 256 << 10;  // below this, copy at the end as before
-
-void copy_into(Accumulator& a, const uint8_t* data, size_t len) {
-  if (len <= a.copied) return;
-  if (len > a.capacity) {
-    size_t cap = std::max({len, a.capacity * 2, kAccMin});
-    val fresh = val::global("Uint8Array").new_(static_cast<double>(cap));
-    if (a.copied) fresh.call<void>("set", a.buf.call<val>("subarray", 0, static_cast<double>(a.copied)));
-    a.buf = fresh;
-    a.capacity = cap;
-  }
-  a.buf.call<void>("set", val(emscripten::typed_memory_view(len - a.copied, data + a.copied)), static_cast<double>(a.copied));
-  a.copied = len;
-}
-
-// After a feed: copy what the pending event's images have decoded so far.
-void accumulate(uint32_t id, const ChatStream& s) {
-  StreamOut& o = outs()[id];
-  if (o.seq != s.pending_event_seq()) {
-    o.seq = s.pending_event_seq();
-    o.accs.clear();
-  }
-  if (!s.pending_event_has_image()) return;
-  const auto& imgs = s.pending_images();
-  if (o.accs.size() < imgs.size()) o.accs.resize(imgs.size());
-  for (size_t k = 0; k < imgs.size(); ++k) {
-    const auto& b = imgs[k].bytes;
-    if (b.size() >= kAccMin || o.accs[k].copied) copy_into(o.accs[k], b.data(), b.size());
-  }
-}
-
-// The bytes of a finished image: a view of its accumulator when there is one, else a fresh copy.
-val image_bytes(uint32_t id, const ChatStreamEvent& e) {
-  StreamOut* out = outs().find(id);
-  const auto& b = e.image.bytes;
-  if (out && out->seq == e.event_seq && e.extract_index < out->accs.size()) {
-    Accumulator& a = out->accs[e.extract_index];
-    if (a.copied) {
-      copy_into(a, b.data(), b.size());
-      val view = a.buf.call<val>("subarray", 0, static_cast<double>(b.size()));
-      a = Accumulator();
-      return view;
-    }
-  }
-  return copy_bytes(b.data(), b.size());
-}
-
-val event_val(uint32_t id, ChatStreamEvent& e) {
+val event_val(StreamState& st, ChatStreamEvent& e) {
   val o = val::object();
   switch (e.type) {
     case ChatStreamEvent::Type::text:
@@ -98,7 +90,8 @@ val event_val(uint32_t id, ChatStreamEvent& e) {
       o.set("delta", e.text);
       break;
     case ChatStreamEvent::Type::image:
-      o = image_val(e.image, e.url, e.url.empty() ? image_bytes(id, e) : val::null());
+      o = image_val(e.image, e.url, e.url.empty() ? st.sink.finish(e.slot, e.image.length) : val::null());
+      if (e.url.empty()) st.images.emplace_back(e.slot, o);
       o.set("type", std::string("image"));
       o.set("choice", e.choice);
       o.set("index", e.image_index);
@@ -127,47 +120,55 @@ val event_val(uint32_t id, ChatStreamEvent& e) {
   return o;
 }
 
-val events_val(uint32_t id, ChatStream& s, std::vector<ChatStreamEvent>& events) {
+val events_val(StreamState& st, std::vector<ChatStreamEvent>& events) {
   val list = val::array();
-  for (size_t i = 0; i < events.size(); ++i) list.set(i, event_val(id, events[i]));
-  accumulate(id, s);
+  for (size_t i = 0; i < events.size(); ++i) list.set(i, event_val(st, events[i]));
   val o = val::object();
   o.set("events", list);
-  o.set("pendingBytes", static_cast<double>(s.pending_event_bytes()));
-  o.set("pendingImage", s.pending_event_has_image());
-  o.set("meta", to_val(s.meta()));
+  o.set("pendingBytes", static_cast<double>(st.stream.pending_event_bytes()));
+  o.set("pendingImage", st.stream.pending_event_has_image());
+  o.set("meta", to_val(st.stream.meta()));
   return o;
 }
 
 uint32_t chat_stream_create() {
   const uint32_t id = next_stream++;
-  streams()[id] = std::make_unique<ChatStream>();
+  auto st = std::make_unique<StreamState>();
+  st->stream.set_sink(&st->sink);
+  streams()[id] = std::move(st);
   return id;
 }
 
-// Returns {events, pendingBytes, pendingImage, meta}; an unknown handle gives no events.
+// Returns {events, pendingBytes, pendingImage, meta}; an unknown handle gives null.
 val chat_stream_feed(uint32_t id, uintptr_t ptr, uint32_t len) {
   std::vector<ChatStreamEvent> events;
-  std::unique_ptr<ChatStream>* stream = streams().find(id);
-  if (!stream) return val::null();
-  ChatStream& s = **stream;
-  s.feed(reinterpret_cast<const uint8_t*>(ptr), len, events);
-  return events_val(id, s, events);
+  std::unique_ptr<StreamState>* st = streams().find(id);
+  if (!st) return val::null();
+  (*st)->stream.feed(reinterpret_cast<const uint8_t*>(ptr), len, events);
+  return events_val(**st, events);
 }
 
 val chat_stream_finish(uint32_t id) {
   std::vector<ChatStreamEvent> events;
-  std::unique_ptr<ChatStream>* stream = streams().find(id);
-  if (!stream) return val::null();
-  ChatStream& s = **stream;
-  s.finish(events);
-  return events_val(id, s, events);
+  std::unique_ptr<StreamState>* st = streams().find(id);
+  if (!st) return val::null();
+  (*st)->stream.finish(events);
+  return events_val(**st, events);
 }
 
-void chat_stream_destroy(uint32_t id) {
-  streams().erase(id);
-  outs().erase(id);
+// The stream so far as a chat completion, shaped by the same conversion as create()'s: {completion}.
+val chat_stream_completion(uint32_t id) {
+  std::unique_ptr<StreamState>* st = streams().find(id);
+  if (!st) return val::null();
+  StreamState& s = **st;
+  return chat_completion_val(s.stream.completion(), [&](const ChatImage& img) {
+    for (const auto& [slot, v] : s.images)
+      if (slot == img.slot) return v;
+    return val::null();
+  });
 }
+
+void chat_stream_destroy(uint32_t id) { streams().erase(id); }
 
 uint32_t chat_stream_count() { return static_cast<uint32_t>(streams().size()); }
 
@@ -179,6 +180,7 @@ EMSCRIPTEN_BINDINGS(imagegate_chat) {
   emscripten::function("_chatStreamCreate", &chat_stream_create);
   emscripten::function("_chatStreamFeed", &chat_stream_feed);
   emscripten::function("_chatStreamFinish", &chat_stream_finish);
+  emscripten::function("_chatStreamCompletion", &chat_stream_completion);
   emscripten::function("_chatStreamDestroy", &chat_stream_destroy);
   emscripten::function("_chatStreamCount", &chat_stream_count);
   emscripten::function("_parseChatCompletion", &parse_chat);

@@ -94,53 +94,26 @@ val image_val(const DecodedImage& img, const std::string& url, val bytes) {
   return o;
 }
 
-val chat_completion_val(uint8_t* data, size_t len) {
-  ChatCompletionResult r = parse_chat_completion(data, len);
+val chat_completion_val(const ChatCompletionResult& r, const std::function<val(const ChatImage&)>& image_of) {
   val o = val::object();
   if (r.kind == ChatCompletionResult::Kind::api_error) {
     o.set("apiError", api_error_val(r.error));
     return o;
   }
   if (r.kind == ChatCompletionResult::Kind::invalid) return invalid_val(r.reason.c_str(), r.message, r.position, -1);
-  // Replace each message.images[j] by the decoded image (placeholders point into r.images).
   val completion = to_val(r.completion);
-  const auto& choices = r.completion["choices"];
-  for (size_t c = 0; c < choices.size(); ++c) {
-    const auto& msg = choices[c].is_object() ? choices[c].value("message", nlohmann::json()) : nlohmann::json();
-    if (!msg.is_object() || !msg.contains("images") || !msg["images"].is_array()) continue;
-    val images = completion["choices"][c]["message"]["images"];
-    const auto& list = msg["images"];
-    for (size_t k = 0; k < list.size(); ++k) {
-      std::string url;
-      if (list[k].is_object() && list[k].contains("image_url")) {
-        const auto& iu = list[k]["image_url"];
-        if (iu.is_object() && iu.contains("url") && iu["url"].is_string()) url = iu["url"];
-        else if (iu.is_string()) url = iu;
-      } else if (list[k].is_string()) {
-        url = list[k];
-      }
-      const long idx = JsonImageExtractor::placeholder_index(url);
-      if (idx >= 0 && static_cast<size_t>(idx) < r.images.size()) {
-        images.set(k, image_val(r.images[idx], ""));
-      } else if (url.rfind("data:", 0) == 0) {
-        // A data URL the fast path left alone (not base64, e.g. "data:image/svg+xml;utf8,<svg…>"): decoded here, as
-        // the stream parser does, so create() and stream() agree.
-        DecodedImage img;
-        const DataUrlResult d = decode_data_url(reinterpret_cast<const uint8_t*>(url.data()), url.size(), img.bytes);
-        if (!d.ok()) {
-          return invalid_val("bad_data_url", std::string("an image data URL is malformed: ") + to_string(d.error), 0,
-                             static_cast<int>(k));
-        }
-        img.media_type = d.url.media_type;
-        img.info = sniff_image(img.bytes.data(), img.bytes.size());
-        images.set(k, image_val(img, ""));
-      } else if (!url.empty()) {
-        images.set(k, image_val(DecodedImage(), url));
-      }
-    }
+  for (const ChatImage& img : r.images) {
+    val image = img.has_bytes ? image_of(img) : image_val(img.image, img.url);
+    completion["choices"][static_cast<unsigned>(img.choice_position)]["message"]["images"].set(static_cast<unsigned>(img.index), image);
   }
   o.set("completion", completion);
   return o;
+}
+
+val chat_completion_val(uint8_t* data, size_t len) {
+  return chat_completion_val(parse_chat_completion(data, len), [&](const ChatImage& img) {
+    return image_val(img.image, "", copy_bytes(data + img.offset, img.image.length));
+  });
 }
 
 val json_document_val(const uint8_t* data, size_t len) {

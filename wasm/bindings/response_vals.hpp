@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "imagegate/api_error.hpp"
@@ -23,9 +24,13 @@ emscripten::val images_response_val(uint8_t* data, size_t len, emscripten::val w
 emscripten::val image_val(const imagegate::DecodedImage& img, const std::string& url);
 // The same with the bytes already made (e.g. a view of a buffer filled while streaming).
 emscripten::val image_val(const imagegate::DecodedImage& img, const std::string& url, emscripten::val bytes);
-// Parses a non-streamed chat completion; message.images[j] become image objects:
+// Parses a non-streamed chat completion in place; message.images[j] become image objects:
 // {completion} | {apiError} | {invalid}
 emscripten::val chat_completion_val(uint8_t* data, size_t len);
+// Converts a core chat completion (create()'s or a stream's): the document, with each image placed where the core
+// says it is; `image_of(img)` gives the JS image object for an image with bytes (a copy, or one already handed out).
+emscripten::val chat_completion_val(const imagegate::ChatCompletionResult& r,
+                                    const std::function<emscripten::val(const imagegate::ChatImage&)>& image_of);
 // Parses any JSON document: {value} | {apiError} (a gateway error object, imagegate::is_error_body) | {invalid}
 emscripten::val json_document_val(const uint8_t* data, size_t len);
 

@@ -8,6 +8,7 @@ import {
 import { enforceSizeLimit } from './transport.mjs';
 import { within } from './abort.mjs';
 import { publicImage } from './resources/images.mjs';
+import { chatCompletionResult } from './resources/chat.mjs';
 
 const SCRATCH_MIN = 64 * 1024;
 
@@ -38,7 +39,7 @@ export class ChatCompletionStream {
   #idleTimeout;
   #consumed = false;
   #events = null;
-  #aggregate = { meta: {}, choices: new Map(), usage: null };
+  #completion = null;  // the core's aggregate (the same conversion as create()'s), taken at [DONE]
   #finalPromise = null;
 
   /** @param open (signal) => Promise<{ response, requestId }>: performs the request (the client's request loop). */
@@ -92,25 +93,9 @@ export class ChatCompletionStream {
     return () => signal.removeEventListener('abort', onAbort);
   }
 
-  #record(ev) {
-    const agg = this.#aggregate;
-    const choice = (i) => {
-      if (!agg.choices.has(i)) agg.choices.set(i, { index: i, message: { role: 'assistant', content: '', images: [] }, finish_reason: null });
-      return agg.choices.get(i);
-    };
-    if (ev.type === 'text') choice(ev.choice).message.content += ev.delta;
-    else if (ev.type === 'image') choice(ev.choice).message.images.push(publicImage(ev));
-    else if (ev.type === 'finish') choice(ev.choice).finish_reason = ev.reason;
-    else if (ev.type === 'usage') agg.usage = ev.usage;
-  }
-
   #buildCompletion() {
-    const agg = this.#aggregate;
-    return {
-      ...agg.meta, object: 'chat.completion',
-      choices: [...agg.choices.values()].sort((a, b) => a.index - b.index),
-      usage: agg.usage, requestId: this.requestId,
-    };
+    if (!this.#completion) throw new InvalidResponseError('Invalid chat stream: it ended before [DONE]', { reason: 'no_done', position: null, requestId: this.requestId });
+    return chatCompletionResult(this.#completion, { requestId: this.requestId, redact: this.redact });
   }
 
   async *#run() {
@@ -147,16 +132,16 @@ export class ChatCompletionStream {
           wasm.HEAPU8.set(value, core.scratch);  // re-read HEAPU8: the previous feed may have grown memory
           result = wasm._chatStreamFeed(core.id, core.scratch, value.length);
         }
-        Object.assign(this.#aggregate.meta, result.meta);
         for (const ev of result.events) {
-          if (ev.type === 'done') return;
+          if (ev.type === 'done') {
+            this.#completion = wasm._chatStreamCompletion(core.id);
+            return;
+          }
           if (ev.type === 'error') throw makeAPIError(ev.error, { requestId, redact: this.redact });
           if (ev.type === 'invalid') {
             throw new InvalidResponseError(`Invalid chat stream: ${this.redact(ev.message)}`, { reason: ev.reason, position: ev.position, requestId });
           }
-          const out = ev.type === 'image' ? { type: 'image', choice: ev.choice, index: ev.index, ...publicImage(ev) } : ev;
-          this.#record(out);
-          yield out;
+          yield ev.type === 'image' ? { type: 'image', choice: ev.choice, index: ev.index, ...publicImage(ev) } : ev;
         }
         enforceSizeLimit(result.pendingBytes);  // one event is held until it is complete: the limit is per event
         if (!done && result.pendingImage) yield { type: 'image-progress', receivedBytes: result.pendingBytes };

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "imagegate/base64.hpp"
+#include "imagegate/text_scan.hpp"
 
 namespace imagegate {
 namespace {
@@ -24,12 +25,6 @@ bool is_token(uint8_t c) {
     default:
       return true;
   }
-}
-int hex(uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
 }
 bool equals_ci(const uint8_t* s, size_t n, const char* lit) {
   size_t i = 0;
@@ -61,20 +56,14 @@ size_t percent_decode(const uint8_t* p, size_t n, bool lenient, std::vector<uint
                       const size_t* at, size_t base) {
   out.reserve(out.size() + n);
   if (origin) origin->reserve(origin->size() + n);
-  for (size_t k = 0; k < n; ++k) {
-    uint8_t c = p[k];
-    const size_t from = at ? at[k] : base + k;
-    if (c == '%') {
-      if (k + 2 < n && hex(p[k + 1]) >= 0 && hex(p[k + 2]) >= 0) {
-        c = static_cast<uint8_t>(hex(p[k + 1]) * 16 + hex(p[k + 2]));
-        k += 2;
-      } else if (!lenient) {
-        return k;
-      }
-    }
+  PercentDecoder pd;
+  auto emit = [&](uint8_t c, size_t k) {
     out.push_back(c);
-    if (origin) origin->push_back(from);
-  }
+    if (origin) origin->push_back(at ? at[k] : base + k);
+  };
+  for (size_t k = 0; k < n; ++k) pd.take(p[k], k, emit);
+  pd.end(emit);
+  if (!lenient && pd.malformed_at() != PercentDecoder::kNone) return pd.malformed_at();
   return kNpos;
 }
 

@@ -2,26 +2,14 @@
 
 #include <cstring>
 
+#include "imagegate/text_scan.hpp"
+
 namespace imagegate {
 
 namespace {
 
-// Index of the first CR or LF in [p, p+n), or n. The data of an image event is one line of many MiB:
-// this loop is the parser's hot path, so it tests 8 bytes at a time (SWAR "has zero byte").
-size_t find_eol(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  constexpr uint64_t lf = ones * '\n', cr = ones * '\r';
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    const uint64_t a = w ^ lf, b = w ^ cr;
-    if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs)) break;
-  }
-  for (; i < n; ++i)
-    if (p[i] == '\n' || p[i] == '\r') return i;
-  return n;
-}
+// The data of an image event is one line of many MiB: finding its end is the parser's hot path (SWAR).
+size_t find_eol(const uint8_t* p, size_t n) { return find_either(p, n, '\n', '\r'); }
 
 }  // namespace
 

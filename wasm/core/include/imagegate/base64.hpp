@@ -95,6 +95,9 @@ class Base64StreamDecoder {
   Base64Result finish(uint8_t* out, size_t out_capacity);
   void reset();
   size_t total_consumed() const { return offset_; }
+  // Sets the position the next input byte is reported at: a caller that feeds the decoder from a text in which the
+  // base64 is not contiguous (JSON escapes, percent-encoding) keeps every error position in its own coordinates.
+  void set_offset(size_t offset) { offset_ = offset; }
 
  private:
   Base64Result feed_impl(const uint8_t* in, size_t len, uint8_t* out, size_t out_capacity, bool stop_at_invalid);

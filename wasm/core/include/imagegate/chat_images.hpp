@@ -1,13 +1,10 @@
 #pragma once
-// Chat completions that carry images (API.md §2): data URLs inside JSON, possibly many MiB each.
-//
-// JsonImageExtractor takes JSON bytes in pieces of any size and, in one pass, copies everything into a
-// small "skeleton" except the content of "url"/"image_url" strings that are base64 data: URLs: those are decoded on the fly
-// (no second pass, no copy of the base64) and replaced in the skeleton by a placeholder string. The
-// skeleton then goes through nlohmann. Used for SSE chunks (fed as the data arrives) and for
-// non-streamed completions (fed whole).
+// Chat completions that carry images (API.md §2): data URLs inside JSON, possibly many MiB each. Both the streamed
+// and the non-streamed completion go through JsonImageScanner (the images engine), and both end in the same
+// ChatCompletionResult, so create() and a stream's finalCompletion() are assembled in one place.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,53 +13,47 @@
 #include "imagegate/api_error.hpp"
 #include "imagegate/base64.hpp"
 #include "imagegate/image_info.hpp"
+#include "imagegate/json_image_scanner.hpp"
 #include "imagegate/sse.hpp"
 
 namespace imagegate {
 
 struct DecodedImage {
-  std::vector<uint8_t> bytes;
-  std::string media_type;  // from the data URL ("image/png")
-  ImageInfo info;          // sniffed from the bytes (the media type is a claim; the sniffer is the truth)
+  std::vector<uint8_t> bytes;  // the decoded bytes, unless they were handed to an ImageByteSink as they arrived
+  size_t length = 0;           // bytes decoded in total
+  std::string media_type;      // from the data URL ("image/png")
+  ImageInfo info;              // sniffed from the bytes (the media type is a claim; the sniffer is the truth)
 };
 
-struct ExtractError {
-  bool failed = false;
-  size_t position = 0;     // byte offset in the JSON text fed so far
-  std::string message;
-};
-
-class JsonImageExtractor {
+// Where a stream's decoded image bytes go as they are decoded (the bindings: straight into a JS buffer). `slot`
+// numbers the images of a stream 0, 1, 2... in the order their strings start.
+class ImageByteSink {
  public:
-  void feed(const uint8_t* data, size_t len);
-  void reset();
-  const std::string& skeleton() const { return skeleton_; }
-  std::vector<DecodedImage>& images() { return images_; }
-  const std::vector<DecodedImage>& images() const { return images_; }
-  size_t image_count() const { return images_.size(); }
-  const ExtractError& error() const { return error_; }
-  bool decoding_image() const { return mode_ == Mode::decode; }
-  size_t bytes_fed() const { return offset_; }
+  virtual ~ImageByteSink() = default;
+  virtual void image_bytes(uint64_t slot, const uint8_t* data, size_t len) = 0;
+};
 
-  // The placeholder that replaces image `index` in the skeleton, and its inverse (-1 when `s` is not one).
-  static std::string placeholder(size_t index);
-  static long placeholder_index(const std::string& s);
+// One image of a completion, found by its place: choices[choice_position].message.images[index].
+struct ChatImage {
+  size_t choice_position = 0;  // the position in the completion's `choices` array
+  size_t index = 0;            // the position in that message's `images`
+  bool has_bytes = false;
+  DecodedImage image;
+  size_t offset = 0;           // parse_chat_completion: the bytes are at buffer[offset, offset + image.length)
+  uint64_t slot = 0;           // a stream: the slot its bytes went to
+  std::string url;             // not a data: URL: reported as is, never fetched
+};
 
- private:
-  enum class Mode : uint8_t { outside, prefix, pass, decode };
-  bool at_url_value() const;
-  void start_decoding(size_t comma);
-  void fail(size_t position, std::string message);
-  void finish_image(size_t at);
-
-  Mode mode_ = Mode::outside;
-  bool escape_ = false;       // the previous byte inside a string was an unescaped backslash
-  std::string skeleton_;
-  std::string prefix_;        // first bytes of the current string, until we know whether it is a data URL
-  Base64StreamDecoder decoder_;
-  std::vector<DecodedImage> images_;
-  ExtractError error_;
-  size_t offset_ = 0;
+// A chat completion: the document with each resolved message.images[j] set to null, and the images beside it.
+struct ChatCompletionResult {
+  enum class Kind : uint8_t { ok, api_error, invalid };
+  Kind kind = Kind::ok;
+  nlohmann::json completion;
+  std::vector<ChatImage> images;
+  ApiErrorInfo error;       // api_error: an error body inside a 2xx
+  std::string reason;       // invalid: invalid_json | bad_base64 | bad_data_url | unexpected_shape
+  std::string message;
+  size_t position = 0;
 };
 
 // One typed event of a streamed chat completion.
@@ -72,9 +63,8 @@ struct ChatStreamEvent {
   int choice = 0;
   std::string text;              // text: the delta; finish: the reason; invalid: the message
   int image_index = 0;           // image: the index of this image within its choice
-  size_t extract_index = 0;      // image: its index among the images extracted from its SSE event
-  uint64_t event_seq = 0;        // the SSE event this came from (0, 1, 2, ... in stream order)
-  DecodedImage image;            // image: the decoded bytes (moved out)
+  uint64_t slot = 0;             // image: the slot its bytes went to (ImageByteSink)
+  DecodedImage image;            // image: the decoded bytes (moved out; only the length without a sink)
   std::string url;               // image: a non-data URL, reported as is (never fetched)
   nlohmann::json usage;          // usage
   ApiErrorInfo error;            // error: a mid-stream error event
@@ -82,9 +72,13 @@ struct ChatStreamEvent {
   std::string reason;            // invalid: invalid_json | bad_base64 | bad_data_url | no_done | truncated
 };
 
-// The streamed /chat/completions parser: SSE framing, incremental image decoding, chunk interpretation.
+// The streamed /chat/completions parser: SSE framing, the images engine on each event's data, chunk
+// interpretation, and the aggregate completion.
 class ChatStream : private SseHandler {
  public:
+  ChatStream() : scanner_(ImageTarget::chat_delta, JsonImageScanner::Output::vectors) {}
+  // With a sink, decoded bytes leave as they are decoded: the stream keeps only what sniffing needs (kSniffPrefix).
+  void set_sink(ImageByteSink* sink) { sink_ = sink; }
   void feed(const uint8_t* data, size_t len, std::vector<ChatStreamEvent>& out);
   // End of the byte stream: reports a stream that stopped mid-event or without [DONE] as `invalid`.
   void finish(std::vector<ChatStreamEvent>& out);
@@ -92,43 +86,44 @@ class ChatStream : private SseHandler {
   bool failed() const { return failed_; }
   // Progress of the event being received: its data bytes so far, and whether it holds an image.
   size_t pending_event_bytes() const { return parser_.pending_data_bytes(); }
-  bool pending_event_has_image() const { return extractor_.decoding_image() || extractor_.image_count() > 0; }
-  // id, object, created, model and system_fingerprint from the first chunk that carried them (for
-  // aggregating a stream into a completion).
+  bool pending_event_has_image() const { return scanner_.decoding_image() || !scanner_.images().empty(); }
+  // id, object, created, model and system_fingerprint from the first chunk that carried them.
   const nlohmann::json& meta() const { return meta_; }
-  // The images decoded so far from the event being received (the last one may still be growing), and the
-  // event_seq that event will carry: lets the bindings copy decoded bytes out while the stream arrives.
-  const std::vector<DecodedImage>& pending_images() const { return extractor_.images(); }
-  uint64_t pending_event_seq() const { return event_seq_; }
+  // The stream so far as one chat completion (what create() returns): text joined, images by slot, finish reasons.
+  ChatCompletionResult completion() const;
+
+  static constexpr size_t kSniffPrefix = 256 << 10;
 
  private:
+  struct Choice {
+    std::string content;
+    std::vector<ChatImage> images;
+    nlohmann::json finish_reason;
+  };
   void on_data(const uint8_t* bytes, size_t len) override;
   void on_event(const SseEventInfo& info) override;
-  void on_discard() override { extractor_.reset(); }
+  void on_discard() override { next_event(); }
+  void drain();
+  void next_event();
+  size_t stream_position(size_t data_offset) const;
+  void fail(std::string reason, std::string message, size_t position);
 
   SseParser parser_;
-  JsonImageExtractor extractor_;
+  JsonImageScanner scanner_;
+  ImageByteSink* sink_ = nullptr;
+  std::vector<std::vector<uint8_t>> prefixes_;  // per image of the event: its first kSniffPrefix bytes (with a sink)
+  std::vector<std::pair<size_t, size_t>> data_map_;  // (event data offset, stream offset) where each piece starts
+  uint64_t slot_base_ = 0;
   std::vector<ChatStreamEvent>* out_ = nullptr;
   std::vector<int> images_per_choice_;
+  std::map<int, Choice> choices_;
+  nlohmann::json usage_;
   nlohmann::json meta_ = nlohmann::json::object();
   bool done_ = false;
   bool failed_ = false;
-  uint64_t event_seq_ = 0;
-  size_t extract_error_position_ = 0;  // where in the stream the extractor failed
 };
 
-// A non-streamed chat completion: the completion with each message.images[j] replaced by
-// {"type":"image_url","image_url":{"url": <placeholder>}} and the decoded images in `images`.
-struct ChatCompletionResult {
-  enum class Kind : uint8_t { ok, api_error, invalid };
-  Kind kind = Kind::ok;
-  nlohmann::json completion;
-  std::vector<DecodedImage> images;
-  ApiErrorInfo error;       // api_error: an error body inside a 2xx
-  std::string reason;       // invalid
-  std::string message;
-  size_t position = 0;
-};
-ChatCompletionResult parse_chat_completion(const uint8_t* data, size_t len);
+// A non-streamed chat completion, parsed IN PLACE: each image's bytes are decoded into its own string's bytes.
+ChatCompletionResult parse_chat_completion(uint8_t* data, size_t len);
 
 }  // namespace imagegate
