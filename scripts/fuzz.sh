@@ -3,10 +3,12 @@
 set -uo pipefail
 usage() {
   cat <<'USAGE'
-Usage: scripts/fuzz.sh [SECONDS] [TARGET...] [--help]
+Usage: scripts/fuzz.sh [SECONDS] [--runs N] [TARGET...] [--help]
 Builds the fuzz preset (build/fuzz, clang++ with -fsanitize=fuzzer,address,undefined) if needed, then runs
 each libFuzzer target for SECONDS (default 60) on a temporary COPY of its seed corpus tests/fuzz/corpus/<target>/
 (the committed corpus never grows), with its dictionary tests/fuzz/<target>.dict when there is one.
+  --runs N    a per-target budget of N executions instead of a time limit (a campaign: e.g. --runs 10000000;
+              SECONDS, if given too, still caps each target)
   TARGET...   only these (default: every tests/fuzz/fuzz_*.cpp): fuzz_base64 fuzz_sse fuzz_images_response
               fuzz_data_url fuzz_sniff
 Prints the executions each target reached. Exits non-zero if any target crashed, leaked, timed out
@@ -20,8 +22,18 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 secs=60
-if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then secs=$1; shift; fi
-if [[ "$secs" -lt 1 ]]; then echo "fuzz: SECONDS must be at least 1" >&2; exit 2; fi
+runs=""
+if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then secs=$1; shift; elif [[ "${1:-}" == --runs ]]; then secs=0; fi
+if [[ "${1:-}" == --runs ]]; then
+  [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "fuzz: --runs needs a number" >&2; exit 2; }
+  runs=$2; shift 2
+fi
+if [[ -z "$runs" && "$secs" -lt 1 ]]; then echo "fuzz: SECONDS must be at least 1" >&2; exit 2; fi
+budget=(-max_total_time="$secs")
+[[ -n "$runs" ]] && budget=(-runs="$runs")
+[[ -n "$runs" && "$secs" -gt 0 ]] && budget+=(-max_total_time="$secs")
+label="${secs} s"
+[[ -n "$runs" ]] && label="$runs executions"
 for a in "$@"; do [[ "$a" == -* ]] && { echo "fuzz: unknown option $a" >&2; usage >&2; exit 2; }; done
 
 all_targets=()
@@ -64,9 +76,9 @@ for t in "${targets[@]}"; do
   dict=()
   [[ -f tests/fuzz/$t.dict ]] && dict=("-dict=$root/tests/fuzz/$t.dict")
   log=$work/$t.log
-  echo "=== $t: ${secs} s"
+  echo "=== $t: $label"
   t0=$SECONDS
-  (cd "$work" && "$root/build/fuzz/$t" "${dict[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  (cd "$work" && "$root/build/fuzz/$t" "${dict[@]}" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
      -print_final_stats=1 -artifact_prefix="$art/$t-" "$corpus" >"$log" 2>&1)
   rc=$?
   took=$((SECONDS - t0))
@@ -90,7 +102,7 @@ for t in "${targets[@]}"; do
 done
 
 echo
-echo "=== fuzz summary (${secs} s per target)"
+echo "=== fuzz summary ($label per target)"
 printf '%-22s %12s %7s %10s  %s\n' target executions time rate result
 for r in "${rows[@]}"; do echo "$r"; done
 if [[ $failed -ne 0 ]]; then

@@ -1,12 +1,19 @@
 // The SSE parser and the chat stream on top of it must not care how the bytes are chunked: feeding the input
-// in pieces (sizes derived from the input) yields exactly the callbacks / events of feeding it whole.
+// in pieces (sizes derived from the input) yields exactly the callbacks / events of feeding it whole. And the chat
+// stream must mean what the events say: a semantic oracle reads each dispatched event's data with nlohmann (a DOM)
+// and each image URL at its place with the data URL processor (decode_data_url, WHATWG), and the stream's image
+// events must be exactly those images, in order, up to where the oracle says the stream must fail.
 //
 // Input layout: byte 0 = chunking seed, the rest = the byte stream.
 #include <string>
 #include <vector>
 
 #include "fuzz_common.hpp"
+#include "imagegate/api_error.hpp"
 #include "imagegate/chat_images.hpp"
+#include "imagegate/data_url.hpp"
+#include "imagegate/image_string.hpp"
+#include "imagegate/json_util.hpp"
 #include "imagegate/sse.hpp"
 
 using namespace imagegate;
@@ -68,6 +75,128 @@ std::string describe(const ChatStreamEvent& e, bool with_position) {
        e.error.code.dump() + "|" + e.error.param.dump() + "|" + e.error.generation_id + " reason=" + e.reason;
   if (with_position) s += " pos=" + std::to_string(e.position);
   return s;
+}
+
+// The oracle's reading of the stream: the dispatched events' (name, data), in order.
+struct EventLog : SseHandler {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::string data, discarded;
+  void on_data(const uint8_t* b, size_t n) override { data.append(reinterpret_cast<const char*>(b), n); }
+  void on_event(const SseEventInfo& info) override {
+    events.emplace_back(info.event, data);
+    data.clear();
+  }
+  void on_discard() override {
+    discarded = data;
+    data.clear();
+  }
+};
+
+const nlohmann::json* oracle_image_url(const nlohmann::json& entry) {
+  if (entry.is_string()) return &entry;
+  if (!entry.is_object()) return nullptr;
+  auto it = entry.find("image_url");
+  if (it == entry.end()) {
+    auto u = entry.find("url");
+    return u != entry.end() && u->is_string() ? &*u : nullptr;
+  }
+  if (it->is_string()) return &*it;
+  if (it->is_object()) {
+    auto u = it->find("url");
+    if (u != it->end() && u->is_string()) return &*u;
+  }
+  return nullptr;
+}
+
+enum class Expect { none, done, error, json_fails, image_fails };
+struct Oracle {
+  std::vector<std::string> images;  // "bytes:<bytes>" or "url:<url>", in stream order
+  Expect terminal = Expect::none;
+};
+
+Oracle read_oracle(const uint8_t* in, size_t len) {
+  SseParser p;
+  EventLog log;
+  p.feed(in, len, log);
+  log.discarded.clear();
+  const bool incomplete = p.finish(log);
+  // A last "data: [DONE]" without its blank line counts (API.md §6.4 item 6).
+  if (incomplete && log.discarded == "[DONE]") log.events.emplace_back("", "[DONE]");
+  Oracle o;
+  for (const auto& [name, data] : log.events) {
+    if (data == "[DONE]") { o.terminal = Expect::done; return o; }
+    nlohmann::json j;
+    if (parse_json(reinterpret_cast<const uint8_t*>(data.data()), data.size(), j).failed || !j.is_object()) {
+      o.terminal = Expect::json_fails;
+      return o;
+    }
+    if (name == "error" || is_error_body(j)) { o.terminal = Expect::error; return o; }
+    std::vector<std::string> here;  // an event with a bad image yields none of its images
+    auto choices = j.find("choices");
+    if (choices != j.end() && choices->is_array()) {
+      for (const auto& c : *choices) {
+        if (!c.is_object()) continue;
+        auto delta = c.find("delta");
+        if (delta == c.end() || !delta->is_object()) continue;
+        auto imgs = delta->find("images");
+        if (imgs == delta->end() || !imgs->is_array()) continue;
+        for (const auto& entry : *imgs) {
+          const nlohmann::json* url = oracle_image_url(entry);
+          if (!url) continue;
+          const std::string& u = url->get_ref<const std::string&>();
+          if (has_data_url_scheme(reinterpret_cast<const uint8_t*>(u.data()), u.size())) {
+            std::vector<uint8_t> bytes;
+            if (!decode_data_url(reinterpret_cast<const uint8_t*>(u.data()), u.size(), bytes, DataUrlMode::whatwg).ok()) {
+              o.terminal = Expect::image_fails;
+              return o;
+            }
+            here.push_back("bytes:" + std::string(bytes.begin(), bytes.end()));
+          } else if (!u.empty()) {
+            here.push_back("url:" + u);
+          }
+        }
+      }
+    }
+    o.images.insert(o.images.end(), here.begin(), here.end());
+  }
+  return o;
+}
+
+void check_oracle(const uint8_t* in, size_t len) {
+  const Oracle o = read_oracle(in, len);
+  ChatStream cs;
+  std::vector<ChatStreamEvent> out;
+  cs.feed(in, len, out);
+  cs.finish(out);
+  std::vector<std::string> got;
+  for (const auto& e : out)
+    if (e.type == ChatStreamEvent::Type::image)
+      got.push_back(e.url.empty() ? "bytes:" + std::string(e.image.bytes.begin(), e.image.bytes.end()) : "url:" + e.url);
+  const ChatStreamEvent& last = out.back();
+  const std::string why = "oracle terminal " + std::to_string(static_cast<int>(o.terminal)) + ", stream ended with " +
+                          describe(last, true) + "; images " + std::to_string(got.size()) + " vs " + std::to_string(o.images.size());
+  // Never more images than the oracle, never different ones.
+  FUZZ_CHECK(got.size() <= o.images.size(), why);
+  for (size_t k = 0; k < got.size(); ++k) FUZZ_CHECK(got[k] == o.images[k], "image " + std::to_string(k) + ": " + why);
+  using T = ChatStreamEvent::Type;
+  switch (last.type) {
+    case T::done:
+      FUZZ_CHECK(o.terminal == Expect::done && got.size() == o.images.size(), why);
+      break;
+    case T::error:
+      FUZZ_CHECK(o.terminal == Expect::error && got.size() == o.images.size(), why);
+      break;
+    default:
+      if (last.reason == "invalid_json") FUZZ_CHECK(o.terminal == Expect::json_fails && got.size() == o.images.size(), why);
+      else if (last.reason == "no_done" || last.reason == "truncated")
+        FUZZ_CHECK(o.terminal == Expect::none && got.size() == o.images.size(), why);
+      // bad_base64 / bad_data_url: the oracle's failing image, or a string at an image's place that the DOM then
+      // drops (a repeated key): the stream is stricter there, never looser.
+      else FUZZ_CHECK(last.reason == "bad_base64" || last.reason == "bad_data_url", why);
+      break;
+  }
+  if (o.terminal == Expect::image_fails)
+    FUZZ_CHECK(last.type == T::invalid && (last.reason == "bad_base64" || last.reason == "bad_data_url"), why);
 }
 
 struct ChatRun {
@@ -144,5 +273,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(cw.events[k] == cp.events[k], "event " + std::to_string(k) + "\nwhole:  " + cw.events[k] + "\npieces: " + cp.events[k]);
   FUZZ_CHECK(cw.meta == cp.meta, cw.meta + "\n" + cp.meta);
   FUZZ_CHECK(cw.done == cp.done && cw.failed == cp.failed);
+  check_oracle(in, len);
   return 0;
 }

@@ -1,4 +1,8 @@
 #include "imagegate/json_util.hpp"
+
+// nlohmann::detail is used below (the SAX DOM parser, to_chars): internals, pinned to the tested release (CMakeLists.txt).
+static_assert(NLOHMANN_JSON_VERSION_MAJOR == 3 && NLOHMANN_JSON_VERSION_MINOR == 11 && NLOHMANN_JSON_VERSION_PATCH == 2,
+              "imagegate is tested with nlohmann_json 3.11.2 only: see IMAGEGATE_NLOHMANN_TESTED in CMakeLists.txt");
 #include "imagegate/minsize.hpp"
 
 #include <cmath>
