@@ -94,19 +94,10 @@ val image_val(const DecodedImage& img, const std::string& url, val bytes) {
   return o;
 }
 
-val chat_completion_val(const ChatCompletionResult& r, const std::function<val(const ChatImage&)>& image_of) {
-  val o = val::object();
-  if (r.kind == ChatCompletionResult::Kind::api_error) {
-    o.set("apiError", api_error_val(r.error));
-    return o;
-  }
+val chat_failure_val(const ChatCompletionResult& r) {
   if (r.kind == ChatCompletionResult::Kind::invalid) return invalid_val(r.reason.c_str(), r.message, r.position, -1);
-  val completion = to_val(r.completion);
-  for (const ChatImage& img : r.images) {
-    val image = img.has_bytes ? image_of(img) : image_val(img.image, img.url);
-    completion["choices"][static_cast<unsigned>(img.choice_position)]["message"]["images"].set(static_cast<unsigned>(img.index), image);
-  }
-  o.set("completion", completion);
+  val o = val::object();
+  o.set("apiError", api_error_val(r.error));
   return o;
 }
 

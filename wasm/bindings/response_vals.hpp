@@ -4,11 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "imagegate/api_error.hpp"
 #include "imagegate/chat_images.hpp"
+#include "to_val.hpp"
 
 namespace imagegate_bindings {
 
@@ -27,10 +27,23 @@ emscripten::val image_val(const imagegate::DecodedImage& img, const std::string&
 // Parses a non-streamed chat completion in place; message.images[j] become image objects:
 // {completion} | {apiError} | {invalid}
 emscripten::val chat_completion_val(uint8_t* data, size_t len);
+// {apiError} | {invalid} for a chat completion that is not ok.
+emscripten::val chat_failure_val(const imagegate::ChatCompletionResult& r);
 // Converts a core chat completion (create()'s or a stream's): the document, with each image placed where the core
 // says it is; `image_of(img)` gives the JS image object for an image with bytes (a copy, or one already handed out).
-emscripten::val chat_completion_val(const imagegate::ChatCompletionResult& r,
-                                    const std::function<emscripten::val(const imagegate::ChatImage&)>& image_of);
+template <typename ImageOf>
+emscripten::val chat_completion_val(const imagegate::ChatCompletionResult& r, ImageOf&& image_of) {
+  using emscripten::val;
+  if (r.kind != imagegate::ChatCompletionResult::Kind::ok) return chat_failure_val(r);
+  val completion = to_val(r.completion);
+  for (const imagegate::ChatImage& img : r.images) {
+    val image = img.has_bytes ? image_of(img) : image_val(img.image, img.url);
+    completion["choices"][static_cast<unsigned>(img.choice_position)]["message"]["images"].set(static_cast<unsigned>(img.index), image);
+  }
+  val o = val::object();
+  o.set("completion", completion);
+  return o;
+}
 // Parses any JSON document: {value} | {apiError} (a gateway error object, imagegate::is_error_body) | {invalid}
 emscripten::val json_document_val(const uint8_t* data, size_t len);
 

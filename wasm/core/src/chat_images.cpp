@@ -190,7 +190,7 @@ void ChatStream::on_event(const SseEventInfo& info) {
         idx = v >= 0 && v < 1024 ? static_cast<int>(v) : 0;
       }
       if (images_per_choice_.size() <= static_cast<size_t>(idx)) images_per_choice_.resize(idx + 1, 0);
-      Choice& acc = choices_[idx];
+      Choice& acc = choice(idx);
       auto delta = c.find("delta");
       if (delta != c.end() && delta->is_object()) {
         if (auto t = delta->find("content"); t != delta->end() && t->is_string() && !t->get_ref<const std::string&>().empty()) {
@@ -286,6 +286,13 @@ void ChatStream::finish(std::vector<ChatStreamEvent>& out) {
   out_ = nullptr;
 }
 
+ChatStream::Choice& ChatStream::choice(int index) {
+  for (auto& [i, c] : choices_)
+    if (i == index) return c;
+  choices_.emplace_back(index, Choice());
+  return choices_.back().second;
+}
+
 ChatCompletionResult ChatStream::completion() const {
   ChatCompletionResult r;
   nlohmann::json doc(nlohmann::json::value_t::object);
@@ -293,7 +300,12 @@ ChatCompletionResult ChatStream::completion() const {
   doc["object"] = "chat.completion";
   nlohmann::json choices(nlohmann::json::value_t::array);
   size_t position = 0;
-  for (const auto& [idx, c] : choices_) {
+  std::vector<const std::pair<int, Choice>*> order;
+  for (const auto& entry : choices_) order.push_back(&entry);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* entry : order) {
+    const int idx = entry->first;
+    const Choice& c = entry->second;
     nlohmann::json message(nlohmann::json::value_t::object);
     message["role"] = "assistant";
     message["content"] = c.content;

@@ -133,7 +133,8 @@ void JsonImageScanner::start_string(uint8_t* writable, size_t writable_len, size
     skeleton_.push_back('"');
     return;
   }
-  ScannedImage& img = images_.emplace_back();
+  images_.emplace_back();
+  ScannedImage& img = images_.back();
   img.field = field;
   img.content = pos + 1;
   for (const Frame& f : stack_) {

@@ -4,7 +4,6 @@
 // ChatCompletionResult, so create() and a stream's finalCompletion() are assembled in one place.
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -116,7 +115,8 @@ class ChatStream : private SseHandler {
   uint64_t slot_base_ = 0;
   std::vector<ChatStreamEvent>* out_ = nullptr;
   std::vector<int> images_per_choice_;
-  std::map<int, Choice> choices_;
+  std::vector<std::pair<int, Choice>> choices_;  // by choice index, in order of appearance (a handful)
+  Choice& choice(int index);
   nlohmann::json usage_;
   nlohmann::json meta_ = nlohmann::json::object();
   bool done_ = false;

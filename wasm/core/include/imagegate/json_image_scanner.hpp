@@ -9,7 +9,6 @@
 // the document, never by a marker string a server could forge.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,8 +59,8 @@ class JsonImageScanner {
   const std::string& skeleton() const { return skeleton_; }
   // The input offset of a skeleton offset (positions of nlohmann's errors, of values).
   size_t input_position(size_t skeleton_pos) const;
-  std::deque<ScannedImage>& images() { return images_; }
-  const std::deque<ScannedImage>& images() const { return images_; }
+  std::vector<ScannedImage>& images() { return images_; }
+  const std::vector<ScannedImage>& images() const { return images_; }
   // The image scanned last at exactly `path` (nlohmann keeps the last of repeated keys too), or null.
   const ScannedImage* find(const JsonPath& path) const;
   // The first image whose string failed, in document order, or null.
@@ -116,7 +115,9 @@ class JsonImageScanner {
   std::string key_raw_;
   bool key_long_ = false;
   ImageStringDecoder decoder_;
-  std::deque<ScannedImage> images_;
+  // A vector: only the last image is being written to (through decoder_'s ImageOut), and a new one starts only
+  // after it ended, so growing the vector never moves bytes someone is writing.
+  std::vector<ScannedImage> images_;
   size_t drain_from_ = 0;
   std::string skeleton_;
   std::vector<std::pair<size_t, size_t>> map_{{0, 0}};  // (skeleton offset, input offset) after each splice
