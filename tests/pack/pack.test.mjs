@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { start } from '../../scripts/mock-gateway.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name) => path.join(root, 'node_modules/.bin', name);
+import { root, bin, tarball as packTarball, project as makeProject } from './packed.mjs';
+
 let work;
 let project;
 let tarball;
@@ -23,12 +23,8 @@ let gw;
 before(async () => {
   gw = await start({ port: 0 });
   work = mkdtempSync(path.join(tmpdir(), 'imagegate-pack-'));
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work, path.join(root, 'wasm')], { encoding: 'utf8' });
-  tarball = path.join(work, JSON.parse(out)[0].filename);
-  project = path.join(work, 'app');
-  mkdirSync(project);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: project, stdio: 'pipe' });
+  tarball = packTarball(work);
+  project = makeProject(path.join(work, 'app'), tarball);
 });
 after(async () => {
   await gw?.close();
