@@ -233,12 +233,27 @@ async function edgeRuntime({ code, wasm }, env = {}) {
   return rt;
 }
 
+// One edge bundle for both tests below: the probe, and the README's route handler (app/api/image/route.js).
+let edgeBuilt = null;
+function edgeApp() {
+  edgeBuilt ??= (async () => {
+    const dir = path.join(app, 'edge');
+    mkdirSync(path.join(dir, 'app/api/image'), { recursive: true });
+    writeFileSync(path.join(dir, 'app/api/image/route.js'), sample('next'));
+    writeFileSync(path.join(dir, 'entry.mjs'), `import * as ig from 'imagegate';
+import { probe } from '../probe.mjs';
+export const runProbe = (gw) => probe(ig, gw);
+export * as route from './app/api/image/route.js';
+`);
+    return { dir, bundle: await timed('webpack 5 (Next.js edge rules)', 'edge bundle: probe + README route handler', () => edgeBundle(dir, './entry.mjs')) };
+  })();
+  return edgeBuilt;
+}
+
 test('Vercel Edge Runtime (production rules): `import … from \'imagegate\'` bundled with the "edge-light" condition', async () => {
-  const dir = path.join(app, 'edge');
-  mkdirSync(dir);
-  writeFileSync(path.join(dir, 'entry.mjs'), `import * as ig from 'imagegate';\nimport { probe } from '../probe.mjs';\nexport const runProbe = (gw) => probe(ig, gw);\n`);
-  const out = await timed('Vercel Edge Runtime', 'webpack (Next.js edge rules), imagegate → js/edge.mjs', async () => {
-    const rt = await edgeRuntime(await edgeBundle(dir, './entry.mjs'));
+  const { bundle } = await edgeApp();
+  const out = await timed('Vercel Edge Runtime', 'imagegate → js/edge.mjs (.wasm?module)', async () => {
+    const rt = await edgeRuntime(bundle);
     rt.context.__gw = gwInfo;
     return rt.evaluate('(async () => JSON.stringify(await (await self.__edgeEntry).runProbe(__gw)))()');
   });
@@ -246,9 +261,7 @@ test('Vercel Edge Runtime (production rules): `import … from \'imagegate\'` bu
 });
 
 test('README: the Next.js route handler answers on the Node.js runtime and on the Edge Runtime', async () => {
-  const dir = path.join(app, 'next');
-  mkdirSync(path.join(dir, 'app/api/image'), { recursive: true });
-  writeFileSync(path.join(dir, 'app/api/image/route.js'), sample('next'));
+  const { dir, bundle } = await edgeApp();
   const env = { AI_GATEWAY_API_KEY: PROBE_KEY, AI_GATEWAY_BASE_URL: gw.url };
   // Node.js runtime: the route module as node imports it (the "node" condition), called with a web Request.
   writeFileSync(path.join(dir, 'node-call.mjs'), `
@@ -260,12 +273,11 @@ test('README: the Next.js route handler answers on the Node.js runtime and on th
     cwd: dir, timeout: 60_000, encoding: 'utf8', env: { PATH: process.env.PATH, ...env },
   })).stdout));
   assert.deepEqual([viaNode.status, viaNode.type, sha256(Buffer.from(viaNode.b64, 'base64'))], [200, 'image/png', readmeImage]);
-  // Edge runtime: the same file bundled as Next.js bundles an edge route, run in the Edge Runtime.
-  writeFileSync(path.join(dir, 'edge-entry.mjs'), "export * from './app/api/image/route.js';\n");
+  // Edge runtime: the same file, bundled as Next.js bundles an edge route, in the Edge Runtime.
   const viaEdge = await timed('Vercel Edge Runtime (Next.js edge route)', 'README route handler', async () => {
-    const rt = await edgeRuntime(await edgeBundle(dir, './edge-entry.mjs'), env);
+    const rt = await edgeRuntime(bundle, env);
     return rt.evaluate(`(async () => {
-      const route = await self.__edgeEntry;
+      const { route } = await self.__edgeEntry;
       const res = await route.POST(new Request('http://localhost/api/image', { method: 'POST', body: JSON.stringify({ prompt: 'a lighthouse at dusk' }) }));
       return { runtime: route.runtime, status: res.status, type: res.headers.get('content-type'), bytes: new Uint8Array(await res.arrayBuffer()) };
     })()`);
@@ -288,10 +300,10 @@ window.__result = (async () => {
   return { probe: out, bitmap: bitmap.width + 'x' + bitmap.height };
 })().catch((e) => ({ threw: String(e) }));
 `;
-let pages = null;  // [{ name, path }], built once for both browsers
+let pages = null;  // a promise of [{ name, path, dist }], built once for both browsers
+const buildPages = () => (pages ??= build());
 
-async function buildPages() {
-  if (pages) return pages;
+async function build() {
   const web = path.join(app, 'web');
   mkdirSync(web);
   const pagesBuilt = [];
@@ -332,8 +344,7 @@ async function buildPages() {
   });
   writeFileSync(path.join(web, 'webpack/dist/index.html'), '<!doctype html><title>webpack</title><script src="main.js"></script>');
   pagesBuilt.push({ name: 'webpack 5 bundle', path: '/web/webpack/dist/index.html', dist: path.join(web, 'webpack/dist') });
-  pages = pagesBuilt;
-  return pages;
+  return pagesBuilt;
 }
 
 function staticServer(dir) {
@@ -347,9 +358,8 @@ function staticServer(dir) {
 }
 
 test('browser bundles hold no node: module and the package\'s .wasm once', async () => {
-  await buildPages();
   const files = (dir) => readdirSync(dir, { recursive: true }).map((f) => path.join(dir, f));
-  for (const { name, dist } of pages.filter((p) => p.dist)) {
+  for (const { name, dist } of (await buildPages()).filter((p) => p.dist)) {
     const all = files(dist);
     const js = all.filter((f) => /\.m?js$/.test(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
     assert.doesNotMatch(js, /["'`]node:/, `${name}: no node: specifier`);
