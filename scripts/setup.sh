@@ -6,15 +6,17 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/setup.sh [--help]
 Installs what is missing on Debian 12 (run as root):
-  apt: emscripten cmake g++ make nlohmann-json3-dev catch2 chromium clang git
-  npm: the workspace's dev dependencies (npm ci from package-lock.json) when node_modules is missing or stale.
+  apt: emscripten cmake g++ make nlohmann-json3-dev catch2 chromium firefox-esr clang git
+  npm: the workspace's dev dependencies (npm ci from package-lock.json) when node_modules is missing or stale:
+       the test tools and the runtimes the package is tested in (bun, deno, wrangler + miniflare/workerd,
+       edge-runtime, esbuild, webpack, vite, playwright-core and puppeteer-core, which drive Debian's browsers).
 Requires node >= 20 on PATH (the machine image provides it).
 USAGE
 }
 [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]] && { usage; exit 0; }
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(emscripten cmake g++ make nlohmann-json3-dev catch2 chromium clang libclang-rt-14-dev git)
+APT_PACKAGES=(emscripten cmake g++ make nlohmann-json3-dev catch2 chromium firefox-esr clang libclang-rt-14-dev git)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi

@@ -9,7 +9,9 @@ Installs what is missing (scripts/setup.sh), builds (scripts/build.sh), then run
   core-asan  the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
   js         node --test tests/js/ (the wasm package under node 20, the mock gateway)
   browser    node --test tests/browser/ (playwright-core driving /usr/bin/chromium)
-  package    node --test tests/pack/ (npm pack → install → node, Vite + Chromium, tsc --strict)
+  package    node --test tests/pack/ (npm pack once → install: node, tsc --strict, README samples; the runtime
+             matrix: node, Bun, Deno, Cloudflare workerd, Vercel Edge Runtime, Chromium and Firefox ESR pages,
+             esbuild, Vite and webpack 5 bundles)
   fuzz       scripts/fuzz.sh 30: each libFuzzer target for 30 s (FUZZ_SECONDS overrides)
 Prints a summary; exits non-zero if any step fails. Screenshots land in test-artifacts/.
 USAGE
@@ -39,6 +41,12 @@ run_suite core ctest --preset native
 run_suite core-asan asan
 run_suite js node --test --test-concurrency=2 tests/js/
 run_suite browser node --test --test-concurrency=1 tests/browser/
+# One tarball for the package suites (tests/pack/packed.mjs takes it from $IMAGEGATE_TARBALL).
+pack_dir=$(mktemp -d /tmp/imagegate-tarball.XXXXXX)
+trap 'rm -rf "$pack_dir"' EXIT
+if tgz=$(npm pack --silent --pack-destination "$pack_dir" ./wasm 2>/dev/null | tail -1) && [[ -f $pack_dir/$tgz ]]; then
+  export IMAGEGATE_TARBALL=$pack_dir/$tgz
+fi
 run_suite package node --test --test-concurrency=1 tests/pack/
 run_suite fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 

@@ -16,7 +16,7 @@
 //   peer.*                     Buffer.from(str,'base64') (node), atob + charCodeAt loop, Uint8Array.fromBase64 and
 //                              setFromBase64 (Chromium); for bytes input the peer must first make a string
 //                              (latin1 TextDecoder), timed as peer.*.bytes
-import { decodeBase64, decodeBase64Into } from '../../wasm/js/index.mjs';
+import { decodeBase64, decodeBase64Into } from './imagegate.mjs';
 import { wasm } from '../../wasm/js/core.mjs';
 import {
   KiB, MiB, isNode, isMain, cliOptions, runCases, randomBytes, base64Bytes, asciiString, sameBytes, environment,

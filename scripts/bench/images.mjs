@@ -20,7 +20,7 @@
 // In Chromium, end to end runs against the driver's server: imagegate (XHR) vs fetch + json() + fromBase64.
 // heap (node, fresh process per route): the wasm heap's malloc'ed bytes at the peak of one call and the
 // linear memory size, per response size.
-import { createClient, parseImagesResponse } from '../../wasm/js/index.mjs';
+import { createClient, parseImagesResponse } from './imagegate.mjs';
 import * as core from '../../wasm/js/core.mjs';
 import {
   MiB, isNode, isMain, cliOptions, runCases, imagesResponse, sameBytes, environment, heapProbe, table, fmt, fmtMs,

@@ -351,7 +351,7 @@ if (st) {
   const kb = (n) => `${fmt(n / 1024, 1)} KiB`;
   md.push('| file | raw | gzip -9 | brotli 11 |', '|---|---|---|---|');
   for (const f of st.size.files) md.push(`| ${f.file}${f.group === 'js (node only)' ? ' (node only)' : ''} | ${kb(f.raw)} | ${kb(f.gzip9)} | ${kb(f.brotli)} |`);
-  md.push(`| **total for a browser** (without node-xhr.mjs) | **${kb(st.size.browser.raw)}** | **${kb(st.size.browser.gzip9)}** | **${kb(st.size.browser.brotli)}** |`);
+  md.push(`| **total for a browser** (without the node and edge entries) | **${kb(st.size.browser.raw)}** | **${kb(st.size.browser.gzip9)}** | **${kb(st.size.browser.brotli)}** |`);
   md.push(`| total, everything shipped | ${kb(st.size.total.raw)} | ${kb(st.size.total.gzip9)} | ${kb(st.size.total.brotli)} |`);
   md.push('');
   const gz = st.size.browser.gzip9;

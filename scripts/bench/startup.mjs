@@ -13,6 +13,12 @@ import { pathToFileURL } from 'node:url';
 import { root } from './server.mjs';
 import { isMain, cliOptions, summarize, environment, table, fmt, fmtMs } from './lib.mjs';
 
+// Entries a browser never loads (package.json "exports": the node and edge conditions).
+const NOT_IN_BROWSERS = {
+  'node-xhr.mjs': 'js (node only)', 'node-host.mjs': 'js (node only)', 'node.mjs': 'js (node only)',
+  'manual-node.mjs': 'js (node only)', 'edge.mjs': 'js (edge only)',
+};
+
 export function shippedSize() {
   const files = [];
   const add = (rel, group) => {
@@ -30,7 +36,7 @@ export function shippedSize() {
     for (const f of readdirSync(path.join(root, dir)).sort()) {
       const rel = `${dir}/${f}`;
       if (statSync(path.join(root, rel)).isDirectory()) walk(rel);
-      else if (f.endsWith('.mjs')) add(rel, f === 'node-xhr.mjs' ? 'js (node only)' : 'js');
+      else if (f.endsWith('.mjs')) add(rel, NOT_IN_BROWSERS[f] ?? 'js');
     }
   };
   walk('wasm/js');
@@ -38,7 +44,7 @@ export function shippedSize() {
   return {
     files,
     total: sum(() => true),
-    browser: sum((f) => f.group !== 'js (node only)'),
+    browser: sum((f) => !/only\)$/.test(f.group)),
   };
 }
 
@@ -52,7 +58,7 @@ console.log(JSON.stringify({ importToDecode: t1 - t0, processToDecode: t1, proce
 `;
 
 export function coldStartNode(samples = 9) {
-  const entry = pathToFileURL(path.join(root, 'wasm/js/index.mjs')).href;
+  const entry = pathToFileURL(path.join(root, 'wasm/js/node.mjs')).href;
   const xs = [];
   for (let i = 0; i < samples; i++) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', PROBE(entry)], { encoding: 'utf8' });
@@ -70,7 +76,7 @@ export function format(res) {
   const kb = (n) => `${fmt(n / 1024, 1)} KiB`;
   const t = [['file', 'raw', 'gzip -9', 'brotli']];
   for (const f of res.size.files) t.push([f.file, kb(f.raw), kb(f.gzip9), kb(f.brotli)]);
-  t.push(['total (browser: without node-xhr.mjs)', kb(res.size.browser.raw), kb(res.size.browser.gzip9), kb(res.size.browser.brotli)]);
+  t.push(['total (browser: without the node and edge entries)', kb(res.size.browser.raw), kb(res.size.browser.gzip9), kb(res.size.browser.brotli)]);
   t.push(['total (all shipped .wasm + .mjs)', kb(res.size.total.raw), kb(res.size.total.gzip9), kb(res.size.total.brotli)]);
   const c = res.coldNode;
   return `shipped size\n${table(t)}\n\ncold start, node ${res.env.version} (${c.samples} fresh processes, median [p10–p90]):\n` +

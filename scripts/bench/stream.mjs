@@ -16,7 +16,7 @@
 //             atob (Chromium), reading the same kind of stream
 // throughput: one image event of 1 KiB … 28 MiB, from the first chunk enqueued to the image delivered; MB/s of
 //   event bytes. Constant MB/s across sizes = linear time.
-import { createClient } from '../../wasm/js/index.mjs';
+import { createClient } from './imagegate.mjs';
 import * as core from '../../wasm/js/core.mjs';
 import { createParser } from 'eventsource-parser';
 import {

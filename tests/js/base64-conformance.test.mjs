@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Imported by path: in a git worktree whose node_modules is another checkout's, 'imagegate' would be that checkout.
-import { decodeBase64, decodeBase64Into, encodeBase64, Base64DecodeError } from '../../wasm/js/index.mjs';
+import { decodeBase64, decodeBase64Into, encodeBase64, Base64DecodeError } from 'imagegate';
 import { wasm } from '../../wasm/js/core.mjs';
 import { specFromBase64 } from './spec-from-base64.mjs';
 

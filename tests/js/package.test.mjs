@@ -1,7 +1,7 @@
 // The wasm package under node 20, imported the way users import it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,5 +74,56 @@ test('the package imports by name from another directory', () => {
     assert.deepEqual(JSON.parse(out), { version, text: 'imagegate', unknown: 'unknown' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Issue 21: what each entry's module graph holds (read statically, as a bundler reads it).
+function moduleGraph(entry) {
+  const seen = new Map();  // file → its import specifiers
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    const src = readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    const specs = [...src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)]
+      .map((m) => m[1] ?? m[2] ?? m[3]);
+    seen.set(file, specs);
+    for (const s of specs) if (s.startsWith('.')) visit(path.resolve(path.dirname(file), s.replace(/\?.*$/, '')));
+  };
+  visit(entry);
+  return seen;
+}
+const pkgFile = (p) => path.join(root, 'wasm', p);
+
+test('the browser, default and Workers/Edge entries reach no node: module; the node entries reach them only in node-host and node-xhr', () => {
+  const pkg = JSON.parse(readFileSync(pkgFile('package.json'), 'utf8'));
+  const web = [pkg.exports['.'].browser, pkg.exports['.'].default, pkg.exports['.'].workerd, pkg.exports['.']['edge-light'],
+    pkg.exports['.'].worker, pkg.exports['./manual'].browser, pkg.exports['./manual'].default];
+  assert.deepEqual([...new Set(web)].sort(), ['./js/edge.mjs', './js/index.mjs', './js/manual.mjs']);
+  for (const entry of web) {
+    for (const [file, specs] of moduleGraph(pkgFile(entry))) {
+      assert.deepEqual(specs.filter((s) => !s.startsWith('.')), [], `${path.relative(root, file)} (from ${entry})`);
+    }
+  }
+  for (const cond of ['node', 'deno', 'bun']) {
+    for (const entry of [pkg.exports['.'][cond], pkg.exports['./manual'][cond]]) {
+      const withNode = [...moduleGraph(pkgFile(entry))].filter(([, specs]) => specs.some((s) => s.startsWith('node:')));
+      assert.deepEqual(withNode.map(([f]) => path.basename(f)).sort(), ['node-host.mjs', 'node-xhr.mjs'], entry);
+    }
+  }
+  // The edge entry imports the .wasm as a module and does not carry the URL-loading code (or a second .wasm).
+  const edge = moduleGraph(pkgFile('js/edge.mjs'));
+  assert.ok(edge.get(pkgFile('js/edge.mjs')).includes('../dist/imagegate_wasm.wasm?module'));
+  assert.ok(![...edge.keys()].some((f) => f.endsWith('packaged-wasm.mjs')));
+});
+
+test('the glue imports nothing and reads no module URL; only the entries read import.meta, lazily', () => {
+  const glue = readFileSync(pkgFile('dist/imagegate_wasm.mjs'), 'utf8');
+  assert.doesNotMatch(glue, /import\.meta|\bimport\s*\(|^\s*import\s/m);
+  assert.deepEqual([...glue.matchAll(/^export\s+(?:default\s+)?(?:function\s+)?(\w+)/gm)].map((m) => m[1]), ['_setHost', 'createImagegateModule']);
+  for (const f of readdirSync(pkgFile('js'), { recursive: true }).filter((f) => f.endsWith('.mjs'))) {
+    const src = readFileSync(pkgFile(`js/${f}`), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    if (!src.includes('import.meta')) continue;
+    assert.ok(['packaged-wasm.mjs', 'node-host.mjs'].includes(f), `${f} reads import.meta`);
+    // Inside a function or behind a check of its type: never `new URL(…, undefined)` at evaluation.
+    assert.match(src, /typeof (import\.meta\.url|url) === 'string'/, f);
   }
 });

@@ -11,7 +11,7 @@ import {
   createClient, init, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, RateLimitError,
   InternalServerError, ImagegateError,
 } from 'imagegate';
-import { wasm } from '../../wasm/js/core.mjs';
+import { wasm, _replaceGlueXMLHttpRequest } from '../../wasm/js/core.mjs';
 import { _simulateNoXMLHttpRequest } from '../../wasm/js/transport.mjs';
 import { start } from '../../scripts/mock-gateway.mjs';
 
@@ -150,6 +150,46 @@ test('a runtime without XMLHttpRequest uses fetch() for everything, with the sam
     const unauth = await (await createClient({ apiKey: null, baseURL: gw.url, maxRetries: 0, defaultHeaders: { 'x-mock-fault': 'status=401' } }))
       .images.generate(small).catch((e) => e);
     assert.equal(unauth.status, 401);
+  } finally {
+    globalThis.fetch = realFetch;
+    _simulateNoXMLHttpRequest(false);
+  }
+});
+
+test('an XMLHttpRequest that cannot even start a request is a typed, final ImagegateError (never a raw TypeError, never retried)', async () => {
+  // What workerd and the Edge Runtime did: emscripten_fetch ran `new XMLHttpRequest()` where none could be made.
+  const previous = _replaceGlueXMLHttpRequest(function XMLHttpRequest() { throw new TypeError('XMLHttpRequest is not a constructor'); });
+  try {
+    const retries = [];
+    const c = await createClient({ apiKey: KEY, baseURL: gw.url, maxRetries: 2, onRetry: (i) => retries.push(i) });
+    const t0 = performance.now();
+    const err = await c.images.generate(small).catch((e) => e);
+    assert.ok(err instanceof ImagegateError, `typed: ${err?.name}: ${err?.message}`);
+    assert.ok(!(err instanceof APIConnectionError), 'not a network failure');
+    assert.ok(err.cause instanceof TypeError && /not a constructor/.test(err.cause.message));
+    assert.match(err.message, /could not be started/);
+    assert.deepEqual(retries, []);
+    assert.ok(performance.now() - t0 < 500);
+    assert.ok(!err.message.includes(KEY));
+  } finally {
+    _replaceGlueXMLHttpRequest(previous);
+  }
+  assert.equal((await (await createClient({ apiKey: KEY, baseURL: gw.url })).images.generate(small)).images.length, 1);
+});
+
+test('a runtime with neither XMLHttpRequest nor fetch() fails each call with a final ImagegateError', async () => {
+  _simulateNoXMLHttpRequest(true);
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = undefined;
+  try {
+    const retries = [];
+    const c = await createClient({ apiKey: KEY, baseURL: gw.url, onRetry: (i) => retries.push(i) });
+    for (const call of [() => c.images.generate(small), () => drain(c.chat.completions.stream(chatBody))]) {
+      const err = await call().catch((e) => e);
+      assert.ok(err instanceof ImagegateError && !(err instanceof APIConnectionError), `${err?.name}: ${err?.message}`);
+      assert.match(err.message, /neither XMLHttpRequest nor fetch/);
+    }
+    assert.deepEqual(retries, []);
   } finally {
     globalThis.fetch = realFetch;
     _simulateNoXMLHttpRequest(false);

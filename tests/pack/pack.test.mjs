@@ -1,20 +1,17 @@
 // The published package as a user gets it: `npm pack` the package folder, install the tarball into a fresh
-// project, then (a) use it from node 20, (b) bundle it with Vite and run the bundle in Chromium, (c) type-check
-// a strict TypeScript example against its types. Nothing here reaches into the repo's sources.
+// project, then (a) use it from node 20, (c) type-check a strict TypeScript example against its types, (d) the
+// README's samples too. Bundlers (Vite, webpack, esbuild) and the other runtimes: runtimes.test.mjs. Nothing here
+// reaches into the repo's sources.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { start } from '../../scripts/mock-gateway.mjs';
+import { root, bin, tarball as packTarball, project as makeProject } from './packed.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name) => path.join(root, 'node_modules/.bin', name);
 let work;
 let project;
 let tarball;
@@ -23,12 +20,8 @@ let gw;
 before(async () => {
   gw = await start({ port: 0 });
   work = mkdtempSync(path.join(tmpdir(), 'imagegate-pack-'));
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work, path.join(root, 'wasm')], { encoding: 'utf8' });
-  tarball = path.join(work, JSON.parse(out)[0].filename);
-  project = path.join(work, 'app');
-  mkdirSync(project);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: project, stdio: 'pipe' });
+  tarball = packTarball(work);
+  project = makeProject(path.join(work, 'app'), tarball);
 });
 after(async () => {
   await gw?.close();
@@ -41,6 +34,11 @@ test('the tarball holds the package and nothing else', () => {
     'package/dist/imagegate_wasm.mjs', 'package/dist/imagegate_wasm.wasm', 'package/bin/imagegate.mjs']) {
     assert.ok(list.includes(f), `${f} is packed`);
   }
+  // Every file an export condition names is in the tarball.
+  const { exports } = JSON.parse(readFileSync(path.join(project, 'node_modules/imagegate/package.json'), 'utf8'));
+  const targets = Object.values(exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)));
+  assert.ok(targets.length >= 15, targets.join(' '));
+  for (const t of targets) assert.ok(list.includes(`package/${t.slice(2)}`), `${t} (an export target) is packed`);
   for (const f of ['package/README.md', 'package/LICENSE', 'package/CHANGELOG.md']) assert.ok(list.includes(f), `${f} is packed`);
   assert.ok(list.every((f) => /^package\/(js|types|bin|dist)\/|^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)), list.join('\n'));
 });
@@ -59,44 +57,6 @@ test('(a) node 20: import by name, generate against the gateway, decode, CLI on 
   assert.deepEqual(out, { version: '0.1.0', n: 2, w: 32, h: 24, mime: 'image/png', foo: 'foo' });
   const help = execFileSync(path.join(project, 'node_modules/.bin/imagegate'), ['--help'], { encoding: 'utf8' });
   assert.match(help, /Usage: imagegate/);
-});
-
-test('(b) Vite: bundle an app that imports it, serve the build, run it in Chromium', async () => {
-  const app = path.join(project, 'web');
-  mkdirSync(app);
-  writeFileSync(path.join(app, 'index.html'), '<!doctype html><title>pack</title><script type="module" src="./main.js"></script>');
-  writeFileSync(path.join(app, 'main.js'), `
-    import { createClient, decodeBase64, sniffImage } from 'imagegate';
-    const gw = new URLSearchParams(location.search).get('gw');
-    try {
-      const client = await createClient({ apiKey: 'sk-pack', baseURL: gw });
-      const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'vite', size: '40x30' });
-      const img = res.images[0];
-      const bitmap = await createImageBitmap(new Blob([img.bytes], { type: img.mimeType }));
-      document.title = 'ok ' + [img.width, img.height, bitmap.width, sniffImage(img.bytes).format, decodeBase64('Zm9v').length].join(' ');
-    } catch (e) { document.title = 'error ' + e.message; }
-  `);
-  execFileSync(process.execPath, [bin('vite'), 'build', '--logLevel', 'error', app], { cwd: project, stdio: 'pipe' });
-  const dist = path.join(app, 'dist');
-  assert.ok(existsSync(path.join(dist, 'index.html')));
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-  const server = createServer((req, res) => {
-    const file = path.join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(dist) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    const p = file.endsWith('/') ? path.join(file, 'index.html') : file;
-    res.writeHead(200, { 'content-type': types[path.extname(p)] ?? 'application/octet-stream' }).end(readFileSync(p));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-  try {
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?gw=${encodeURIComponent(gw.url)}`);
-    await page.waitForFunction(() => /^(ok|error)/.test(document.title), null, { timeout: 20_000 });
-    assert.equal(await page.title(), 'ok 40 30 40 png 3');
-  } finally {
-    await browser.close();
-    server.close();
-  }
 });
 
 test('(d) every README code sample type-checks with tsc --strict against the packed types', () => {
@@ -129,6 +89,8 @@ test('(c) tsc --strict accepts a typed example and rejects a misuse', () => {
     import { init } from 'imagegate/manual';
     async function main(key: string): Promise<number> {
       await init({ wasmURL: '/assets/imagegate_wasm.wasm' });
+      await init({ wasmModule: await WebAssembly.compile(new Uint8Array(8)) });
+      await init({ wasmBinary: new Uint8Array(8) });
       const client = await createClient({ apiKey: key, maxRetries: 1, timeout: 30_000 });
       const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'x', n: 2, size: '1024x1024' });
       const first: Uint8Array = res.images[0].bytes;   // no "!": without response_format 'url' the bytes are there

@@ -8,7 +8,7 @@ import {
   createClient, imagePart, DEFAULT_BASE_URL, ValidationError, AuthenticationError, PermissionDeniedError,
   NotFoundError, RateLimitError, BadRequestError, UnprocessableEntityError, InternalServerError,
   APIConnectionTimeoutError, APIConnectionError, APIUserAbortError, InvalidResponseError, APIError,
-} from '../js/index.mjs';
+} from '../js/node.mjs';
 
 /** Exit codes, one per error class, so scripts can react without parsing messages. */
 export const EXIT = {

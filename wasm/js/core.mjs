@@ -1,26 +1,97 @@
 // Loads the wasm core once and hands out the raw embind module to the other wrapper files.
 // Internal: nothing here is part of the public API.
-import createImagegateModule from '../dist/imagegate_wasm.mjs';
+//
+// One way in for every runtime: the wasm is turned into a WebAssembly.Module (given as is in Workers and Edge,
+// compiled from bytes in node, from a fetch() in browsers) and instantiated by the glue's instantiateWasm hook.
+// Nothing here reads a module URL or imports a node: module; the entries decide the rest:
+// js/index.mjs (browsers, bundlers), js/node.mjs (node, Deno, Bun: js/node-host.mjs), js/edge.mjs (workerd, Vercel
+// Edge: a `.wasm?module` import).
+import createImagegateModule, { _setHost } from '../dist/imagegate_wasm.mjs';
 import { ImagegateError } from './errors.mjs';
 
-export const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined';
+/**
+ * What the node entry (js/node-host.mjs) installed: { readFile(url) → bytes, glue: { require, __filename,
+ * __dirname, process, XMLHttpRequest } }, or null outside node.
+ */
+let nodeHost = null;
+/** Internal (js/node-host.mjs): use node's file system for file: URLs and give the glue its node names. */
+export function _useNodeHost(host) { nodeHost = host; }
 
-const defaultWasmURL = new URL('../dist/imagegate_wasm.wasm', import.meta.url);
+/** The XMLHttpRequest the glue's emscripten_fetch uses (null where there is none: then fetch() carries requests). */
+export let glueXMLHttpRequest = null;
+let glueHost = null;
+function setGlueHost(host) {
+  glueHost = host;
+  _setHost(host);
+  glueXMLHttpRequest = typeof host.XMLHttpRequest === 'function' ? host.XMLHttpRequest : null;
+}
+/**
+ * Internal (tests): give the glue another XMLHttpRequest (undefined: none, as in workerd) and return the previous one,
+ * so a test can run this runtime as one without XMLHttpRequest, or with a broken one.
+ */
+export function _replaceGlueXMLHttpRequest(X) {
+  const previous = glueHost.XMLHttpRequest;
+  setGlueHost({ ...glueHost, XMLHttpRequest: X });
+  return previous;
+}
 
-async function instantiate({ wasmURL, wasmBinary } = {}) {
-  const options = {};
-  if (wasmBinary) {
-    options.wasmBinary = wasmBinary instanceof ArrayBuffer ? new Uint8Array(wasmBinary) : wasmBinary;
-  } else if (isNode && (!wasmURL || String(wasmURL).startsWith('file:'))) {
-    // emscripten 3.1.6 would fetch() a file: URL under node 20 and fail; hand it the bytes instead.
-    const { readFile } = await import('node:fs/promises');
-    options.wasmBinary = await readFile(wasmURL ? new URL(String(wasmURL)) : defaultWasmURL);
-  } else {
-    const href = wasmURL ? new URL(String(wasmURL), globalThis.location?.href ?? defaultWasmURL).href : defaultWasmURL.href;
-    options.locateFile = (name) => (name.endsWith('.wasm') ? href : name);
+// The packaged .wasm's URL, registered by the entries that load by URL (js/packaged-wasm.mjs); null in the
+// Workers/Edge entry, which passes a module.
+let packagedWasmURL = null;
+/** Internal (js/packaged-wasm.mjs). */
+export function _setPackagedWasmURL(fn) { packagedWasmURL = fn; }
+function defaultWasmURL() {
+  const url = packagedWasmURL?.() ?? null;
+  if (!url) throw new Error('this runtime gives modules no URL to find the .wasm by: pass init({ wasmModule }) (a WebAssembly.Module), wasmBinary or wasmURL');
+  return url;
+}
+
+// By its brand, not instanceof: a module compiled by the host (Next.js's and edge-runtime's sandboxes compile the
+// .wasm outside the function's realm) is not an instance of the realm's own WebAssembly.Module.
+const isModule = (m) => Object.prototype.toString.call(m) === '[object WebAssembly.Module]';
+
+/** A WebAssembly.Module from init()'s options (one of wasmModule, wasmBinary, wasmURL; else the packaged file). */
+async function compile({ wasmModule, wasmBinary, wasmURL } = {}) {
+  if (wasmModule !== undefined) {
+    if (!isModule(wasmModule)) throw new TypeError('`wasmModule` must be a WebAssembly.Module');
+    return wasmModule;
   }
-  return createImagegateModule(options);
+  if (wasmBinary !== undefined) {
+    if (!(wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(wasmBinary))) {
+      throw new TypeError('`wasmBinary` must be an ArrayBuffer or a typed array');
+    }
+    return WebAssembly.compile(wasmBinary);
+  }
+  const page = typeof location === 'object' && location?.href ? location.href : undefined;
+  // A relative wasmURL is relative to the page, or else to the package's own .wasm.
+  const url = wasmURL === undefined ? defaultWasmURL()
+    : URL.canParse?.(String(wasmURL)) ? new URL(String(wasmURL)) : new URL(String(wasmURL), page ?? defaultWasmURL());
+  if (url.protocol === 'file:' && nodeHost) return WebAssembly.compile(await nodeHost.readFile(url));
+  const response = await fetch(url.href, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`${url.href} answered HTTP ${response.status}`);
+  // compileStreaming needs the application/wasm type; a server that sends another still gets its bytes compiled.
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/i.test(response.headers.get('content-type') || '')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+async function instantiate(options) {
+  const module = await compile(options);
+  const glue = nodeHost?.glue ?? {
+    XMLHttpRequest: typeof globalThis.XMLHttpRequest === 'function' ? globalThis.XMLHttpRequest : undefined,
+  };
+  setGlueHost(glue);
+  let failed;
+  const failure = new Promise((resolve, reject) => { failed = reject; });
+  const ready = createImagegateModule({
+    // The glue calls this instead of loading anything itself; it waits for receive(instance).
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(module, imports).then((instance) => receive(instance)).catch(failed);
+      return {};
+    },
+  });
+  return Promise.race([ready, failure]);
 }
 
 /** The instantiated embind module (a live binding: null until init() has resolved). */
@@ -36,9 +107,10 @@ export let kinds = null;
 let loading = null;
 
 /**
- * Loads the wasm core. The main entry ('imagegate') calls it with no options on import; 'imagegate/manual'
- * leaves it to the caller so the .wasm can come from elsewhere (a CDN, a bundler's asset URL, bytes).
- * Options: wasmURL (URL or string), wasmBinary (bytes). Later calls return the first call's promise.
+ * Loads the wasm core. The entries call it on import ('imagegate'); 'imagegate/manual' leaves it to the caller so
+ * the .wasm can come from elsewhere (a CDN, a bundler's asset URL, bytes, a module the runtime compiled).
+ * Options: wasmModule (a WebAssembly.Module), wasmBinary (bytes), wasmURL (URL or string). Later calls return the
+ * first call's promise.
  */
 export function init(options) {
   loading ??= instantiate(options).then((m) => {

@@ -2,11 +2,15 @@
 // never include the key (the client redacts it from anything a server echoes back).
 import { wasm } from './core.mjs';  // a cycle (core.mjs throws ImagegateError): both are only used at call time
 
+// Class names as written here: a minifier renames classes (webpack's production build made Base64DecodeError an
+// `i`), so `name` comes from this table, filled in below, and only a subclass of the caller's own uses its name.
+const NAMES = new Map();
+
 /** Base class of every error imagegate throws on purpose. */
 export class ImagegateError extends Error {
   constructor(message, options) {
     super(message, options);
-    this.name = new.target.name;
+    this.name = NAMES.get(new.target) ?? new.target.name;
   }
 }
 
@@ -135,6 +139,12 @@ export class InvalidResponseError extends ImagegateError {
     this.requestId = fields.requestId ?? null;
   }
 }
+
+for (const [name, cls] of Object.entries({
+  ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
+  PermissionDeniedError, NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError, InternalServerError,
+  APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
+})) NAMES.set(cls, name);
 
 const BY_CLASS = {
   BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,

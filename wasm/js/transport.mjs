@@ -8,8 +8,8 @@
 // Every transport takes one AbortSignal (the caller's and the attempt's time limit, joined by abort.mjs) and
 // resolves with { ok, status, headers, ...parsed } or rejects: APIConnectionError (with `cause`) when nothing
 // answered, InvalidResponseError('too_large') past the size limit, anything else after its signal aborted.
-import { wasm, kinds, isNode, withHeapCopy } from './core.mjs';
-import { InvalidResponseError, connectionError, makeAPIError } from './errors.mjs';
+import { wasm, kinds, glueXMLHttpRequest, withHeapCopy, _replaceGlueXMLHttpRequest } from './core.mjs';
+import { ImagegateError, InvalidResponseError, connectionError, makeAPIError } from './errors.mjs';
 
 const MiB = 1024 * 1024;
 /**
@@ -76,6 +76,13 @@ async function networkFailure(err, url, since, during = '') {
   return connectionError(err, during, { blockedByCsp: hit ? origin : null });
 }
 
+/**
+ * A transport that could not even start a request (not a network failure: the runtime lacks or broke what it needs).
+ * Final: the request loop retries only APIConnectionError.
+ */
+const cannotStart = (err) => new ImagegateError(`imagegate: the request could not be started in this runtime: ${err?.message ?? err}`,
+  err ? { cause: err } : undefined);
+
 /** Thrown by emscripten_fetch when its signal aborted (the request loop says whether that was a timeout). */
 class Aborted extends Error {}
 
@@ -94,7 +101,16 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
     const flat = [];
     for (const [k, v] of headers) flat.push(k, v);
     const since = performance.now();
-    id = wasm._startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, (result) => {
+    try {
+      id = wasm._startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, onResult);
+    } catch (err) {
+      // The runtime refused to start it (an XMLHttpRequest that is not one, say): no request left, nothing to retry.
+      settled = true;
+      reject(cannotStart(err));
+      return;
+    }
+    if (!settled) signal.addEventListener('abort', onAbort, { once: true });  // else it failed synchronously
+    function onResult(result) {
       // Called from inside wasm: must never throw (a JS exception would unwind through C++ frames).
       if (settled) return;
       settled = true;
@@ -107,8 +123,7 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
       } catch (err) {
         reject(err);
       }
-    });
-    if (!settled) signal.addEventListener('abort', onAbort, { once: true });  // else it failed synchronously
+    }
   });
 }
 
@@ -169,11 +184,14 @@ async function openStream(fetchImpl, { url, headers, body, signal, secret, redac
     { reason: 'not_event_stream', status: response.status, requestId });
 }
 
-// Whether the glue has an XMLHttpRequest for emscripten_fetch: the page's or worker's, or in node the package's own
-// (wasm/bindings/esm-node-shim.js makes the same choice). Tests turn it off to run node as a fetch-only runtime.
-let xhrAvailable = typeof globalThis.XMLHttpRequest === 'function' || isNode;
-/** Internal (tests): pretend the runtime has no XMLHttpRequest (true) or restore the detection (false). */
-export function _simulateNoXMLHttpRequest(on) { xhrAvailable = !on && (typeof globalThis.XMLHttpRequest === 'function' || isNode); }
+// emscripten_fetch is used when the glue has an XMLHttpRequest (glueXMLHttpRequest): the page's or worker's, or in
+// node the package's own; core.mjs hands the glue one or none.
+let savedXHR = null;
+/** Internal (tests): run this runtime as one without XMLHttpRequest (true: the glue gets none), or restore it. */
+export function _simulateNoXMLHttpRequest(on) {
+  if (on && !savedXHR) savedXHR = { X: _replaceGlueXMLHttpRequest(undefined) };
+  else if (!on && savedXHR) { _replaceGlueXMLHttpRequest(savedXHR.X); savedXHR = null; }
+}
 
 /**
  * The transport for a request: `send(req)` for whole responses, `open(req)` for streams. An injected fetch is
@@ -181,9 +199,9 @@ export function _simulateNoXMLHttpRequest(on) { xhrAvailable = !on && (typeof gl
  */
 export function pickTransport(injectedFetch) {
   const fetchImpl = injectedFetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : null);
-  const noFetch = async () => { throw connectionError(null, ': this runtime has neither XMLHttpRequest nor fetch()'); };
+  const noFetch = async () => { throw cannotStart(new TypeError('this runtime has neither XMLHttpRequest nor fetch()')); };
   return {
-    send: injectedFetch || !xhrAvailable
+    send: injectedFetch || !glueXMLHttpRequest
       ? (fetchImpl ? (req) => sendWithFetch(fetchImpl, req) : noFetch)
       : sendWithEmscriptenFetch,
     open: fetchImpl ? (req) => openStream(fetchImpl, req) : noFetch,

@@ -3,10 +3,15 @@
 export declare const version: string;
 
 export interface InitOptions {
-  /** Where to load imagegate_wasm.wasm from (default: next to the package's dist/imagegate_wasm.mjs). */
-  wasmURL?: string | URL;
+  /**
+   * A precompiled imagegate_wasm.wasm (Cloudflare Workers and Vercel Edge, which only instantiate modules compiled
+   * ahead of time: `import wasmModule from 'imagegate/imagegate_wasm.wasm'`). Wins over the other two.
+   */
+  wasmModule?: WebAssembly.Module;
   /** The .wasm bytes themselves (no fetch at all). */
-  wasmBinary?: ArrayBuffer | Uint8Array;
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
+  /** Where to load imagegate_wasm.wasm from (default: the package's dist/imagegate_wasm.wasm). */
+  wasmURL?: string | URL;
 }
 /** Loads the wasm core; 'imagegate' has already done it on import. Later calls return the first call's promise.
  *  Resolves to nothing (the core's own exports are internal). */
