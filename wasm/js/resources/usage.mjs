@@ -32,15 +32,15 @@ export function generationRecord(data) {
 }
 
 // The record can lag the response by a little (the gateway writes it after answering): a 404 is retried this often,
-// with these waits (about 6 s in all), before it is final.
-const NOT_READY_DELAYS = [250, 500, 1000, 1500, 2500];
+// with these waits (about 3 s in all), before it is final.
+const NOT_READY_DELAYS = [200, 400, 800, 1600];
 
 /** client.generations */
 export function generations(client) {
   return {
     /**
      * The generation record of `id` (a `generationId` of a result or an error). A 404 is retried briefly while the
-     * record is not written yet (options.notReadyRetries, default 5; options.notReadyDelayMs overrides the waits).
+     * record is not written yet (options.notReadyRetries, default 4; options.notReadyDelayMs overrides the waits).
      */
     retrieve: async (id, { notReadyRetries = NOT_READY_DELAYS.length, notReadyDelayMs, ...options } = {}) => {
       if (typeof id !== 'string' || !id.trim()) throw new ValidationError('`id` must be a generation id such as "gen_01K..."', 'id');
