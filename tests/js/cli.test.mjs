@@ -212,3 +212,14 @@ test('batch honours a rate limit: every worker waits what the 429 asked, then th
     gw.setFault(null);
   }
 });
+
+test('--aspect-ratio goes under the model\'s provider-options namespace (the package\'s table)', async () => {
+  const r = await run(['generate', 'wide', '-m', 'spacexai/grok-imagine-image', '--aspect-ratio', '16:9', '-o', 'wide.png']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(gw.requests.at(-1).body.providerOptions, { xai: { aspectRatio: '16:9' } });
+  assert.match(r.stdout, /wide\.png\timage\/png\t1024x576/);
+  const b = await run(['generate', 'wide', '-m', 'bfl/flux-kontext-pro', '--aspect-ratio', '3:2', '--provider-options', '{"blackForestLabs":{"outputFormat":"jpeg"}}', '-o', 'w2.jpg']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(gw.requests.at(-1).body.providerOptions, { blackForestLabs: { aspectRatio: '3:2', outputFormat: 'jpeg' } });
+  assert.equal((await run(['generate', 'x', '-m', 'bfl/flux-2-pro', '--aspect-ratio', 'wide'])).code, 2);
+});

@@ -6,7 +6,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runBatch } from './batch.mjs';
 import {
-  createClient, imagePart, DEFAULT_BASE_URL, ValidationError, AuthenticationError, PermissionDeniedError,
+  createClient, imagePart, providerOptionsKey, DEFAULT_BASE_URL, ValidationError, AuthenticationError, PermissionDeniedError,
   NotFoundError, RateLimitError, BadRequestError, UnprocessableEntityError, InternalServerError,
   APIConnectionTimeoutError, APIConnectionError, APIUserAbortError, InvalidResponseError, APIError,
 } from '../js/index.mjs';
@@ -40,6 +40,7 @@ Run "imagegate <command> --help" for a command's options.`,
   -m, --model MODEL      image model, e.g. bfl/flux-2-pro (required)
   -n, --n N              number of images, 1..10 (default 1)
       --size WxH         e.g. 1024x1024
+      --aspect-ratio R   e.g. 16:9 (sent as providerOptions.<the model's provider>.aspectRatio)
       --provider-options JSON   e.g. '{"blackForestLabs":{"outputFormat":"jpeg"}}'
   -o, --out PATH         a file (out.png; numbered when n > 1) or a directory (default: .)
       --base-url URL     gateway base URL
@@ -64,6 +65,7 @@ Run "imagegate <command> --help" for a command's options.`,
       --mask FILE        a PNG of the first image's size: its transparent pixels are what changes
   -n, --n N              number of images, 1..10 (default 1)
       --size WxH         e.g. 1024x1024
+      --aspect-ratio R   e.g. 16:9 (in providerOptions.<the model's provider>)
       --provider-options JSON
       --multipart        send multipart/form-data instead of JSON
       --strict           fail (exit 6) instead of warning when the model ignores a setting
@@ -96,12 +98,14 @@ const COMMON = {
 };
 const OPTIONS = {
   generate: { ...COMMON, model: { type: 'string', short: 'm' }, n: { type: 'string', short: 'n' }, size: { type: 'string' },
+    'aspect-ratio': { type: 'string' },
     'provider-options': { type: 'string' }, out: { type: 'string', short: 'o' } },
   chat: { ...COMMON, model: { type: 'string', short: 'm' }, image: { type: 'string' }, system: { type: 'string' },
     stream: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
   models: { ...COMMON, images: { type: 'boolean' }, json: { type: 'boolean' } },
   edit: { ...COMMON, prompt: { type: 'string', short: 'p' }, model: { type: 'string', short: 'm' }, mask: { type: 'string' },
-    n: { type: 'string', short: 'n' }, size: { type: 'string' }, 'provider-options': { type: 'string' }, multipart: { type: 'boolean' },
+    n: { type: 'string', short: 'n' }, size: { type: 'string' }, 'aspect-ratio': { type: 'string' }, 'provider-options': { type: 'string' },
+    multipart: { type: 'boolean' },
     strict: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
   credits: { ...COMMON, json: { type: 'boolean' } },
   cost: { ...COMMON, json: { type: 'boolean' } },
@@ -242,6 +246,13 @@ function imageParams(values, params) {
     try { params.providerOptions = JSON.parse(values['provider-options']); } catch (e) {
       throw new UsageError(`--provider-options is not valid JSON: ${e.message}`);
     }
+  }
+  if (values['aspect-ratio']) {
+    if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(values['aspect-ratio'])) throw new UsageError('--aspect-ratio must look like 16:9');
+    // The namespace from the package's one table (blackForestLabs, openai, xai, ...); explicit JSON wins.
+    const ns = providerOptionsKey(params.model);
+    const po = params.providerOptions && typeof params.providerOptions === 'object' ? params.providerOptions : {};
+    params.providerOptions = { ...po, [ns]: { aspectRatio: values['aspect-ratio'], ...po[ns] } };
   }
   return params;
 }
