@@ -123,6 +123,7 @@ TEST_CASE("edit: bad inputs are typed errors naming the image", "[edit]") {
   CHECK(edit(kParams, {url_of("http://example.com/a.png")}).param == "images[0]");
   CHECK(edit(kParams, {url_of("ftp://x")}).error.find("https: or data: URL") != std::string::npos);
   CHECK(edit(kParams, {url_of("https://exa mple.com/")}).param == "images[0]");
+  CHECK(edit(kParams, {url_of("https://example.com/caf\xc3\xa9.png")}).error.find("non-ASCII") != std::string::npos);
   CHECK(edit(kParams, {url_of("data:image/png;base64,@@@@")}).param == "images[0]");
   CHECK(edit(R"({"prompt":"p"})", {bytes_of(fox)}).param == "model");
   CHECK(edit(R"({"model":"m"})", {bytes_of(fox)}).param == "prompt");

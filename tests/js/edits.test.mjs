@@ -113,6 +113,8 @@ test('multipart: image / image[] and mask parts with sniffed types (a Blob typed
   await c.images.edit({ model: 'openai/gpt-image-2', prompt: 'two', images: [fox, new File([fox], 'b.png')] }, { multipart: true });
   assert.match(lastEdit().body, /name="image\[\]"; filename="image-1\.png"/);
   assert.match(lastEdit().body, /name="image\[\]"; filename="b\.png"/);
+  await c.images.edit({ model: 'openai/gpt-image-2', prompt: 'x', images: ['https://example.com/café one.png'] });
+  assert.equal(lastEdit().body.images[0].image_url, 'https://example.com/caf%C3%A9%20one.png', 'an https string is sent as new URL().href');
   await assert.rejects(c.images.edit({ model: 'openai/gpt-image-2', prompt: 'x', images: ['https://example.com/a.png'] }, { multipart: true }),
     (e) => e instanceof ValidationError && e.param === 'images[0]' && /multipart upload cannot carry/.test(e.message));
 });

@@ -113,7 +113,8 @@ std::string resolve(const EditImage& in, const std::string& param, bool multipar
   if (!in.url.empty()) {
     if (starts_with_ci(in.url, "https://")) {
       for (unsigned char c : in.url)
-        if (c <= 0x20 || c == 0x7f) return "`" + param + "` is not a valid URL (it contains spaces or control characters)";
+        if (c <= 0x20 || c >= 0x7f)
+          return "`" + param + "` is not a valid URL (spaces, control or non-ASCII characters: percent-encode them, as new URL(...).href does)";
       if (multipart)
         return "`" + param + "` is an https URL, which a multipart upload cannot carry: pass the image's bytes (or a "
                "data: URL), or send JSON (the default)";

@@ -82,7 +82,14 @@ async function editInput(x, param) {
     return typeof x.name === 'string' && x.name ? { bytes, name: x.name } : { bytes };
   }
   if (typeof URL !== 'undefined' && x instanceof URL) return { url: x.href };
-  if (typeof x === 'string') return { url: x };
+  if (typeof x === 'string') {
+    if (!/^https:/i.test(x)) return { url: x };  // data: URLs go to the core as they are; other schemes are refused there
+    try {
+      return { url: new URL(x).href };  // percent-encoded, as fetch() would send it
+    } catch {
+      throw new ValidationError(`\`${param}\` is not a valid URL`, param);
+    }
+  }
   throw new ValidationError(`\`${param}\` must be a Uint8Array, an ArrayBuffer, a Blob or File, a URL, or an https: or data: URL string`, param);
 }
 
