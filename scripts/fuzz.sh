@@ -10,7 +10,7 @@ each libFuzzer target for SECONDS (default 60) on a temporary COPY of its seed c
   --runs N    a per-target budget of N executions instead of a time limit (a campaign: e.g. --runs 10000000;
               SECONDS, if given too, still caps each target)
   TARGET...   only these (default: every tests/fuzz/fuzz_*.cpp): fuzz_base64 fuzz_sse fuzz_images_response
-              fuzz_data_url fuzz_sniff
+              fuzz_data_url fuzz_sniff fuzz_edit_request
 Prints the executions each target reached. Exits non-zero if any target crashed, leaked, timed out
 (-timeout=10 s per input) or ran out of memory (-rss_limit_mb=2048); the reproducer and the log are kept in
 test-artifacts/fuzz/. Reproduce with: build/fuzz/<target> test-artifacts/fuzz/<target>-crash-<hash>

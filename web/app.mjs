@@ -11,13 +11,6 @@ const $ = (id) => document.getElementById(id);
 const KEY_STORAGE = 'imagegate.apiKey';          // only when the person ticks "remember on this device"
 const SETTINGS_STORAGE = 'imagegate.settings';   // base URL, timeout, retries, model: nothing secret
 
-// providerOptions namespace per model-id prefix, for the aspect-ratio control of the images API (Vercel's docs
-// put the aspect ratio in providerOptions.<provider>; the package does not expose this mapping).
-const PROVIDER_NAMESPACE = {
-  bfl: 'blackForestLabs', google: 'googleVertex', openai: 'openai', bytedance: 'bytedance', recraft: 'recraft',
-  xai: 'xai', spacexai: 'xai', prodia: 'prodia',
-};
-
 const state = {
   api: null,            // the package's namespace, once loaded
   apiKey: null,         // in memory; in localStorage only if remembered
@@ -282,7 +275,8 @@ async function buildParams(model, prompt) {
     const params = { model: model.id, prompt, n };
     if ($('size').value) params.size = $('size').value;
     if ($('aspect').value) {
-      const ns = PROVIDER_NAMESPACE[model.id.split('/')[0]] ?? model.id.split('/')[0];
+      // Vercel's docs put the aspect ratio in providerOptions.<provider>: the package's one table names it.
+      const ns = state.api.providerOptionsKey(model.id);
       providerOptions[ns] = { aspectRatio: $('aspect').value, ...providerOptions[ns] };  // explicit JSON wins
     }
     if (Object.keys(providerOptions).length) params.providerOptions = providerOptions;

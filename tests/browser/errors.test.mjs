@@ -4,6 +4,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { MODELS } from '../../scripts/mock-gateway.mjs';
 import { launch, generateWith } from './harness.mjs';
 
 const KEY = 'vck_errors_test_key_0123456789';
@@ -83,7 +84,8 @@ test('a network failure (nothing listening) is reported for the models and for g
     assert.match(text, /^Network error: the gateway at http:\/\/127\.0\.0\.1:\d+\/v1 could not be reached/);
   }
   await setField('#base-url', '/v1');
-  assert.match(await h.page.textContent('#models-status'), /5 image models/);
+  const imageModels = [...MODELS.values()].filter((m) => m.type === 'image').length;
+  assert.match(await h.page.textContent('#models-status'), new RegExp(`${imageModels} image models`));
 });
 
 test('a timeout says how long the page waited', async () => {

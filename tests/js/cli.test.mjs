@@ -32,7 +32,7 @@ test('--help for the CLI and each command', async () => {
   const main = await run(['--help']);
   assert.equal(main.code, 0);
   assert.match(main.stdout, /generate .*models/s);
-  for (const cmd of ['generate', 'chat', 'models']) {
+  for (const cmd of ['generate', 'edit', 'chat', 'models', 'credits', 'cost', 'batch']) {
     const r = await run([cmd, '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`Usage: imagegate ${cmd}`));
@@ -100,4 +100,126 @@ test('each error class has its exit code and a clear message', async () => {
       gw.setFault(null);
     }
   }
+});
+
+const fox = path.join(root, 'tests/fixtures/images/fox-64x48.png');
+
+test('edit IMAGE... -p -m [--mask] writes the edit; warnings on stderr; --strict fails; usage errors', async () => {
+  const r = await run(['edit', fox, fox, '-p', 'night', '-m', 'openai/gpt-image-2', '-o', 'edits/']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /edits\/night\.png\timage\/png\t64x48/);
+  assert.match(r.stderr, /editing 2 images with openai\/gpt-image-2/);
+  assert.match(r.stderr, /generation gen_/);
+  const body = gw.requests.filter((q) => q.path === '/v1/images/edits').at(-1).body;
+  assert.equal(body.images.length, 2);
+  const masked = await run(['edit', fox, '-p', 'night', '-m', 'bfl/flux-kontext-pro', '--mask', fox, '--multipart', '-o', 'm.png']);
+  assert.equal(masked.code, 0, masked.stderr);
+  assert.match(masked.stderr, /warning: bfl\/flux-kontext-pro does not take a mask/);
+  assert.match(gw.requests.at(-1).headers['content-type'], /^multipart\/form-data/);
+  const strict = await run(['edit', fox, '-p', 'night', '-m', 'bfl/flux-kontext-pro', '--mask', fox, '--strict']);
+  assert.equal(strict.code, 6);
+  assert.match(strict.stderr, /strict: true/);
+  for (const [args, message] of [[['edit', '-p', 'x', '-m', 'm/x'], /IMAGE is required/], [['edit', fox, '-m', 'm/x'], /-p PROMPT/],
+    [['edit', 'missing.png', '-p', 'x', '-m', 'openai/gpt-image-2'], /cannot read IMAGE missing\.png/]]) {
+    const u = await run(args);
+    assert.equal(u.code, 2, u.stderr);
+    assert.match(u.stderr, message);
+  }
+});
+
+test('credits and cost GENERATION_ID print the balance and a generation record', async () => {
+  const g = await run(['generate', 'a priced fox', '-m', 'bfl/flux-kontext-pro', '--size', '64x48', '-n', '2', '-o', 'priced/']);
+  assert.equal(g.code, 0, g.stderr);
+  assert.match(g.stderr, /warning: bfl\/flux-kontext-pro returns at most 1 image per provider call/);
+  const id = /generation (gen_\w+)/.exec(g.stderr)[1];
+  const cost = await run(['cost', id]);
+  assert.equal(cost.code, 0, cost.stderr);
+  assert.match(cost.stdout, new RegExp(`^generation  ${id}$`, 'm'));
+  assert.match(cost.stdout, /^cost        \$0\.08$/m);
+  assert.match(cost.stdout, /^provider    bfl$/m);
+  assert.equal(JSON.parse((await run(['cost', id, '--json'])).stdout).total_cost, 0.08);
+  const credits = await run(['credits']);
+  assert.equal(credits.code, 0, credits.stderr);
+  assert.match(credits.stdout, /^balance     \$\d+\.\d{2,}\ntotal used  \$\d+\.\d{2,}\n$/);
+  assert.deepEqual(Object.keys(JSON.parse((await run(['credits', '--json'])).stdout)), ['balance', 'totalUsed']);
+  assert.equal((await run(['cost', 'gen_nope'])).code, 4);
+  assert.equal((await run(['cost'])).code, 2);
+});
+
+test('batch: a manifest per finished line, a failed line does not stop the rest, a second run resumes', async () => {
+  const { writeFileSync, mkdirSync, copyFileSync } = await import('node:fs');
+  mkdirSync(path.join(dir, 'jobs'), { recursive: true });
+  copyFileSync(fox, path.join(dir, 'jobs', 'fox.png'));
+  writeFileSync(path.join(dir, 'jobs', 'b.jsonl'), [
+    JSON.stringify({ prompt: 'batch fox one', size: '64x48' }),
+    '',
+    JSON.stringify({ prompt: 'batch night', model: 'openai/gpt-image-2', images: ['fox.png'], name: 'night' }),
+    '{ not json',
+    JSON.stringify({ prompt: 'batch unknown', model: 'nope/unknown' }),
+    JSON.stringify({ prompt: 'batch fox two', size: '64x48', n: 2 }),
+  ].join('\n'));
+  const first = await run(['batch', 'jobs/b.jsonl', '-o', 'batch-out', '-m', 'bfl/flux-kontext-pro', '--concurrency', '2']);
+  assert.equal(first.code, 1, 'not every line succeeded');
+  assert.match(first.stderr, /batch: 3 ok, 2 failed, 0 skipped; cost \$0\.173/);
+  const manifest = () => readFileSync(path.join(dir, 'batch-out', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const entries = new Map(manifest().map((e) => [e.line, e]));
+  assert.deepEqual([...entries.keys()].sort(), [1, 3, 4, 5, 6]);
+  assert.deepEqual(entries.get(1).files, ['0001-batch-fox-one.png']);
+  assert.equal(entries.get(1).cost, 0.04);
+  assert.match(entries.get(1).generationId, /^gen_/);
+  assert.equal(entries.get(1).error, null);
+  assert.deepEqual(entries.get(3).files, ['0003-night.png']);
+  assert.equal(entries.get(3).cost, 0.053);
+  assert.deepEqual(entries.get(6).files, ['0006-batch-fox-two-1.png', '0006-batch-fox-two-2.png']);
+  assert.equal(entries.get(4).error.type, 'UsageError');
+  assert.equal(entries.get(5).error.type, 'NotFoundError');
+  assert.equal(entries.get(5).error.status, 404);
+  for (const f of ['0001-batch-fox-one.png', '0003-night.png', '0006-batch-fox-two-1.png']) {
+    assert.equal(sniffImage(new Uint8Array(readFileSync(path.join(dir, 'batch-out', f)))).width, 64);
+  }
+  // Resume: only the failed lines run again.
+  gw.reset();
+  const second = await run(['batch', 'jobs/b.jsonl', '-o', 'batch-out', '-m', 'bfl/flux-kontext-pro']);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /line 1: done in an earlier run, skipped/);
+  assert.match(second.stderr, /batch: 0 ok, 2 failed, 3 skipped/);
+  assert.equal(gw.requests.filter((q) => q.method === 'POST').length, 1, 'only the unknown-model line was sent again');
+  // All good → exit 0.
+  writeFileSync(path.join(dir, 'jobs', 'ok.jsonl'), `${JSON.stringify({ prompt: 'fine', size: '64x48' })}\n`);
+  const fine = await run(['batch', 'jobs/ok.jsonl', '-o', 'batch-ok', '-m', 'bfl/flux-kontext-pro', '--no-cost', '-q']);
+  assert.equal(fine.code, 0, fine.stderr);
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 'batch-ok', 'manifest.jsonl'), 'utf8')).cost, null);
+  assert.equal((await run(['batch', 'jobs/missing.jsonl', '-o', 'x'])).code, 2);
+  assert.equal((await run(['batch', 'jobs/ok.jsonl'])).code, 2);
+});
+
+test('batch honours a rate limit: every worker waits what the 429 asked, then the line succeeds', async () => {
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dir, 'rl'), { recursive: true });
+  writeFileSync(path.join(dir, 'rl', 'b.jsonl'), [1, 2, 3].map((i) => JSON.stringify({ prompt: `rate ${i}`, size: '64x48' })).join('\n'));
+  gw.reset();
+  gw.setFault('fail-first=1:429,retry-after-ms=600');
+  try {
+    const t0 = Date.now();
+    const r = await run(['batch', 'rl/b.jsonl', '-o', 'rl-out', '-m', 'bfl/flux-kontext-pro', '--max-retries', '0', '--concurrency', '1', '--no-cost']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rate limited, every request waits 0\.6 s/);
+    assert.match(r.stderr, /batch: 3 ok, 0 failed/);
+    assert.ok(Date.now() - t0 >= 600);
+    const posts = gw.requests.filter((q) => q.method === 'POST');
+    assert.equal(posts.length, 4, 'the limited line was sent again, once');
+  } finally {
+    gw.setFault(null);
+  }
+});
+
+test('--aspect-ratio goes under the model\'s provider-options namespace (the package\'s table)', async () => {
+  const r = await run(['generate', 'wide', '-m', 'spacexai/grok-imagine-image', '--aspect-ratio', '16:9', '-o', 'wide.png']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(gw.requests.at(-1).body.providerOptions, { xai: { aspectRatio: '16:9' } });
+  assert.match(r.stdout, /wide\.png\timage\/png\t1024x576/);
+  const b = await run(['generate', 'wide', '-m', 'bfl/flux-kontext-pro', '--aspect-ratio', '3:2', '--provider-options', '{"blackForestLabs":{"outputFormat":"jpeg"}}', '-o', 'w2.jpg']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(gw.requests.at(-1).body.providerOptions, { blackForestLabs: { aspectRatio: '3:2', outputFormat: 'jpeg' } });
+  assert.equal((await run(['generate', 'x', '-m', 'bfl/flux-2-pro', '--aspect-ratio', 'wide'])).code, 2);
 });

@@ -208,7 +208,7 @@ test('CORS: preflight and exposed headers', async () => {
   assert.match(res.headers.get('access-control-allow-methods'), /POST/);
   const { headers } = await images(FOX);
   assert.equal(headers.get('access-control-allow-origin'), '*');
-  for (const h of ['x-request-id', 'x-generation-id', 'retry-after', 'retry-after-ms']) {
+  for (const h of ['x-request-id', 'x-vercel-ai-gateway-generation-id', 'x-generation-id', 'retry-after', 'retry-after-ms']) {
     assert.ok(headers.get('access-control-expose-headers').includes(h), h);
   }
 });
@@ -715,4 +715,99 @@ test('CLI: --help, listening line, and no key in its output', async () => {
     await exited;
   }
   assert.ok(!out.includes(KEY));
+});
+
+// ──────────────────────────────────────────── late 2026: edits, generation records, credits, the catalogue
+
+const foxPng = readFileSync(path.join(root, 'tests/fixtures/images/fox-64x48.png'));
+const dataUrl = (buf, type = 'image/png') => `data:${type};base64,${Buffer.from(buf).toString('base64')}`;
+const edits = (body, opts) => call('/images/edits', body, opts);
+
+test('catalogue: no Imagen, xAI under spacexai/, gpt-image-2 and gemini-3.1-flash-image with prices', async () => {
+  const { json } = await call('/models', null, { method: 'GET', key: null });
+  const ids = json.data.map((m) => m.id);
+  assert.ok(!ids.some((id) => id.startsWith('google/imagen') || id.startsWith('xai/')), ids.join());
+  for (const id of ['spacexai/grok-imagine-image', 'spacexai/grok-imagine-image-pro', 'openai/gpt-image-2', 'google/gemini-3.1-flash-image', 'bfl/flux-pro-1.0-fill']) {
+    assert.ok(ids.includes(id), id);
+  }
+  const byId = new Map(json.data.map((m) => [m.id, m]));
+  assert.equal(byId.get('openai/gpt-image-2').pricing.image, '0.053');
+  assert.equal(byId.get('google/gemini-3.1-flash-image').type, 'language');
+  assert.ok(byId.get('google/gemini-3.1-flash-image').pricing.image_dimension_quality_pricing.length >= 4);
+});
+
+test('POST /v1/images/edits: JSON data URLs, errors for a wrong mask, too many images, streaming, a bad URL', async () => {
+  const ok = await edits({ model: 'openai/gpt-image-2', prompt: 'night', images: [{ image_url: dataUrl(foxPng) }], n: 2 });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.data.length, 2);
+  assert.match(ok.headers.get('x-vercel-ai-gateway-generation-id'), /^gen_/);
+  const cases = [
+    [{ model: 'openai/gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl(foxPng) }], mask: { image_url: dataUrl(readFileSync(path.join(root, 'tests/fixtures/images/fox-64x48.jpg')), 'image/jpeg') } }, 200],
+    [{ model: 'openai/gpt-image-2', prompt: 'x', images: Array(17).fill({ image_url: dataUrl(foxPng) }) }, 400, 'images'],
+    [{ model: 'openai/gpt-image-2', prompt: 'x', images: [] }, 400, 'images'],
+    [{ model: 'openai/gpt-image-2', prompt: 'x', images: [{ image_url: 'ftp://x' }] }, 400, 'images[0]'],
+    [{ model: 'openai/gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl(foxPng) }], stream: true }, 400, 'stream'],
+    [{ model: 'openai/gpt-image-2', images: [{ image_url: dataUrl(foxPng) }] }, 400, 'prompt'],
+    [{ model: 'nope/x', prompt: 'x', images: [{ image_url: dataUrl(foxPng) }] }, 404],
+  ];
+  for (const [body, status, param] of cases) {
+    const r = await edits(body);
+    assert.equal(r.status, status, `${JSON.stringify(body).slice(0, 120)} → ${r.text.slice(0, 200)}`);
+    if (param) assert.equal(r.json.error.param, param);
+  }
+  // A mask of another size.
+  const { encodePNG } = await import('../../scripts/mock-gateway.mjs');
+  const mask = encodePNG(new Uint8Array(8 * 8 * 4), 8, 8, 4);
+  const bad = await edits({ model: 'openai/gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl(foxPng) }], mask: { image_url: dataUrl(mask) } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.param, 'mask');
+  // An https input is not fetched: a picture stands for it.
+  const remote = await edits({ model: 'openai/gpt-image-2', prompt: 'x', images: [{ image_url: 'https://example.com/x.png' }] });
+  assert.equal(remote.status, 200);
+  assert.equal(decodePNG(Buffer.from(remote.json.data[0].b64_json, 'base64')).width, 64);
+});
+
+test('POST /v1/images/edits multipart: image[] and mask parts; a part without an image type is refused', async () => {
+  const b = 'mockboundary42';
+  const part = (name, value, file) => file
+    ? Buffer.concat([Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${name}"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`), value, Buffer.from('\r\n')])
+    : Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  const body = (type) => Buffer.concat([part('model', 'openai/gpt-image-2'), part('prompt', 'night'), part('n', '1'),
+    part('image[]', foxPng, { name: 'a.png', type }), part('image[]', foxPng, { name: 'b.png', type: 'image/png' }), Buffer.from(`--${b}--\r\n`)]);
+  const ok = await edits(null, { raw: body('image/png'), headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.data.length, 1);
+  const octet = await edits(null, { raw: body('application/octet-stream'), headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+  assert.equal(octet.status, 400);
+  assert.match(octet.json.error.message, /unsupported mimetype \('application\/octet-stream'\)/);
+  const log = gw.requests.filter((r) => r.path === '/v1/images/edits').at(-1);
+  assert.ok(!JSON.stringify(log).includes(KEY));
+});
+
+test('GET /v1/generation and /v1/credits: a record per billed generation, the not-ready fault, the balance', async () => {
+  const gen = await images({ ...FOX, model: 'bfl/flux-kontext-pro', prompt: 'a billed fox', n: 2 });
+  const id = gen.headers.get('x-vercel-ai-gateway-generation-id');
+  assert.equal(gen.headers.get('x-generation-id'), id);
+  const rec = await call(`/generation?id=${id}`, null, { method: 'GET' });
+  assert.equal(rec.status, 200);
+  assert.equal(rec.json.data.id, id);
+  assert.equal(rec.json.data.total_cost, 0.08);
+  assert.equal(rec.json.data.model, 'bfl/flux-kontext-pro');
+  const lag = 'not-ready=1';
+  const other = await images({ ...FOX, model: 'bfl/flux-kontext-pro', prompt: 'a lagging fox' });
+  const otherId = other.headers.get('x-generation-id');
+  assert.equal((await call(`/generation?id=${otherId}`, null, { method: 'GET', fault: lag })).status, 404);
+  assert.equal((await call(`/generation?id=${otherId}`, null, { method: 'GET', fault: lag })).status, 200);
+  assert.equal((await call('/generation?id=gen_nope', null, { method: 'GET' })).status, 404);
+  assert.equal((await call('/generation', null, { method: 'GET' })).status, 400);
+  assert.equal((await call(`/generation?id=${id}`, null, { method: 'GET', key: null })).status, 401);
+  const credits = await call('/credits', null, { method: 'GET' });
+  assert.equal(credits.status, 200);
+  assert.match(credits.json.balance, /^\d+\.\d{2,}$/);
+  assert.equal(Math.round((100 - Number(credits.json.balance)) * 1e6) / 1e6, Math.round(Number(credits.json.total_used) * 1e6) / 1e6);
+  assert.equal((await call('/credits', null, { method: 'GET', key: null })).status, 401);
+  // Identical requests share a generation id and are billed once.
+  const used = Number(credits.json.total_used);
+  await images({ ...FOX, model: 'bfl/flux-kontext-pro', prompt: 'a billed fox', n: 2 });
+  assert.equal(Number((await call('/credits', null, { method: 'GET' })).json.total_used), used);
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { start } from '../../scripts/mock-gateway.mjs';
+import { start, encodePNG } from '../../scripts/mock-gateway.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -25,8 +25,17 @@ before(async () => {
   // Inside the repo so that 'imagegate' resolves through node_modules, as in a user's project.
   dir = path.join(root, 'test-artifacts', `readme-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  // node_modules/imagegate is this tree's package (wasm/), as an installed copy would be; the root's node_modules may
+  // be shared with another checkout (a worktree) whose 'imagegate' is not this one.
+  mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  if (!existsSync(path.join(dir, 'node_modules', 'imagegate'))) symlinkSync(path.join(root, 'wasm'), path.join(dir, 'node_modules', 'imagegate'));
   copyFileSync(path.join(root, 'tests/fixtures/images/fox-64x48.png'), path.join(dir, 'photo.png'));
+  // mask.png: the photo's size, its left half transparent.
+  const px = new Uint8Array(64 * 48 * 4);
+  for (let i = 0; i < 64 * 48; i++) px[i * 4 + 3] = i % 64 < 32 ? 0 : 255;
+  writeFileSync(path.join(dir, 'mask.png'), encodePNG(px, 64, 48, 4));
+  // Files the README shows (```jsonl jobs.jsonl): written as shown.
+  for (const b of blocks.filter((x) => x.lang === 'jsonl' && x.tag)) writeFileSync(path.join(dir, b.tag), b.code);
 });
 after(async () => {
   await gw?.close();
@@ -74,6 +83,15 @@ test('every node sample runs and prints what it promises', async () => {
       assert.equal(out.stdout, "iVBORw0KGgo= png\nimage/svg+xml 6\nimage/gif\ninvalid_character 4\n");
     }
     if (/imagegate\/manual/.test(code)) assert.equal(out.stdout, '2\n');
+    if (/client\.images\.edit\(\{\n/.test(code)) {
+      assert.equal(out.stdout, '64 48 gen_ []\n');
+      assert.ok(existsSync(path.join(dir, 'night.png')));
+    }
+    if (/estimateCost\(model/.test(code)) {
+      assert.equal(out.stdout, "{\n  currency: 'USD',\n  model: 'bfl/flux-kontext-pro',\n  min: 0.08,\n  max: 0.08,\n  perImage: 0.04,\n  basis: 'per-image'\n}\n" +
+        'other n bfl/flux-kontext-pro returns at most 1 image per provider call: n=2 makes 2 calls, each billed\n0.08 bfl true\nstring string\n');
+    }
+    if (/strict: true/.test(code)) assert.equal(out.stdout, "[ 'mask', 'mask' ]\ntrue mask\n");
     if (/createSseParser\(/.test(code)) assert.equal(out.stdout, 'text/plain utf-8 hi\n3000\n{"id":"1","data":"{\\"a\\":1}"}\n');
   }
 });
@@ -114,6 +132,7 @@ test('the browser sample runs in Chromium behind a key-adding proxy', async () =
 test('the CLI lines run', async () => {
   const lines = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.code.split('\n')).filter((l) => l.startsWith('imagegate '));
   assert.ok(lines.length >= 3);
+  assert.ok(lines.some((l) => l.startsWith('imagegate batch jobs.jsonl')));
   for (const line of lines) {
     const args = [...line.slice('imagegate '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
     try {
@@ -122,4 +141,8 @@ test('the CLI lines run', async () => {
       assert.fail(`${line}\n${err.stderr || err.message}`);
     }
   }
+  // The batch sample wrote its manifest: every line succeeded, with a cost.
+  const manifest = readFileSync(path.join(dir, 'out', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(manifest.map((e) => e.line).sort(), [1, 2, 3]);
+  assert.ok(manifest.every((e) => e.error === null && e.cost > 0 && e.files.length >= 1));
 });

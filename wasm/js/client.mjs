@@ -8,6 +8,7 @@ import { pickTransport } from './transport.mjs';
 import { images } from './resources/images.mjs';
 import { chat } from './resources/chat.mjs';
 import { models } from './resources/models.mjs';
+import { generations, credits } from './resources/usage.mjs';
 
 export const DEFAULT_BASE_URL = 'https://ai-gateway.vercel.sh/v1';
 const DEFAULT_IDLE_TIMEOUT = 120000;
@@ -45,12 +46,13 @@ export class Client {
   #fetch;
 
   constructor({ apiKey = env('AI_GATEWAY_API_KEY'), baseURL = env('AI_GATEWAY_BASE_URL') || DEFAULT_BASE_URL, timeout = 600000,
-    idleTimeout, maxRetries = 2, onRetry = null, defaultHeaders = {}, fetch } = {}) {
+    idleTimeout, maxRetries = 2, onRetry = null, defaultHeaders = {}, fetch, strict = false } = {}) {
     if (apiKey != null && (typeof apiKey !== 'string' || /[\r\n]/.test(apiKey))) {
       throw new ValidationError('`apiKey` must be a string (or omitted when a proxy adds it)', 'apiKey');
     }
     checkOptions({ timeout, idleTimeout, maxRetries, onRetry }, '');
     if (fetch != null && typeof fetch !== 'function') throw new ValidationError('`fetch` must be a function', 'fetch');
+    if (typeof strict !== 'boolean') throw new ValidationError('`strict` must be a boolean', 'strict');
     this.#apiKey = apiKey || null;
     this.#fetch = fetch ?? null;
     /** Redacts this client's key from text a server sent (errors.mjs redactor). */
@@ -61,9 +63,13 @@ export class Client {
     this.maxRetries = maxRetries;
     this.onRetry = onRetry;
     this.defaultHeaders = { ...defaultHeaders };
+    /** Capability warnings become ValidationErrors before sending (per request: options.strict). */
+    this.strict = strict;
     this.images = images(this);
     this.chat = chat(this);
     this.models = models(this);
+    this.generations = generations(this);
+    this.credits = credits(this);
   }
 
   /** Never show the key when the client is logged or serialised. */
@@ -80,11 +86,11 @@ export class Client {
     return options.idleTimeout ?? this.idleTimeout ?? Math.min(DEFAULT_IDLE_TIMEOUT, options.timeout ?? this.timeout);
   }
 
-  #headers(hasBody, stream) {
+  #headers(hasBody, stream, contentType) {
     const h = new Map();
     for (const [k, v] of Object.entries(this.defaultHeaders)) if (v != null) h.set(k.toLowerCase(), String(v));
     h.set('accept', stream ? 'text/event-stream' : 'application/json');
-    if (hasBody) h.set('content-type', 'application/json');
+    if (hasBody) h.set('content-type', contentType || 'application/json');
     if (this.#apiKey) h.set('authorization', `Bearer ${this.#apiKey}`);
     return [...h];
   }
@@ -116,7 +122,8 @@ export class Client {
   }
 
   /**
-   * The one request loop. `params` + `build` (the core's request kind) or a prebuilt `body`; `kind` says how the
+   * The one request loop. `params` + `build` (the core's request kind) or a prebuilt `body` (JS bytes, or a heap
+   * block { ptr, len, contentType? } that the caller frees afterwards); `kind` says how the
    * core parses the answer; `stream` opens an event stream (resolves once it has started; never retried after).
    * Options: signal, timeout, maxRetries, onRetry. Resolves with the transport's result; rejects with the error.
    */
@@ -127,7 +134,7 @@ export class Client {
     const transport = pickTransport(this.#fetch);
     const send = stream ? transport.open : transport.send;
     const req = {
-      method, url: this.baseURL + path, headers: this.#headers(body != null, stream), body, kind,
+      method, url: this.baseURL + path, headers: this.#headers(body != null, stream, body?.contentType), body, kind,
       secret: this.#apiKey ?? '', redact: this.redact,
     };
     try {
@@ -163,7 +170,7 @@ export class Client {
 
 /**
  * Creates a gateway client. Options: apiKey, baseURL, timeout (ms), idleTimeout (ms, streams), maxRetries, onRetry,
- * defaultHeaders, fetch. In node, apiKey and baseURL default to $AI_GATEWAY_API_KEY and $AI_GATEWAY_BASE_URL (pass
+ * defaultHeaders, fetch, strict (capability warnings throw ValidationError before sending). In node, apiKey and baseURL default to $AI_GATEWAY_API_KEY and $AI_GATEWAY_BASE_URL (pass
  * apiKey: null for no key).
  */
 export async function createClient(options) {

@@ -69,7 +69,10 @@ export declare class APIError extends ImagegateError {
 export declare class BadRequestError extends APIError {}
 export declare class AuthenticationError extends APIError {}
 export declare class PermissionDeniedError extends APIError {}
-export declare class NotFoundError extends APIError {}
+export declare class NotFoundError extends APIError {
+  /** For an unknown model: the closest listed model id (e.g. a renamed one), or null when none is close. */
+  suggestion?: string | null;
+}
 export declare class ConflictError extends APIError {}
 export declare class UnprocessableEntityError extends APIError {}
 export declare class RateLimitError extends APIError {}
@@ -239,6 +242,8 @@ export interface ClientOptions {
   defaultHeaders?: Record<string, string>;
   /** A fetch to use instead of Emscripten's Fetch API (and for streams instead of globalThis.fetch). */
   fetch?: typeof fetch;
+  /** Capability warnings (a mask for a model without masks, ...) throw ValidationError before sending. Default false. */
+  strict?: boolean;
 }
 
 /** What onRetry is told before each wait. */
@@ -256,6 +261,15 @@ export interface RequestOptions {
   timeout?: number;
   maxRetries?: number;
   onRetry?: (info: RetryInfo) => void;
+}
+/** Options of images.generate and images.edit. */
+export interface ImageRequestOptions extends RequestOptions {
+  /** Throw ValidationError instead of returning warnings about settings the model ignores (default: the client's). */
+  strict?: boolean;
+}
+export interface ImageEditOptions extends ImageRequestOptions {
+  /** Send multipart/form-data (as openai-node does) instead of JSON with data URLs. Default false. */
+  multipart?: boolean;
 }
 export interface StreamOptions extends RequestOptions {
   idleTimeout?: number;
@@ -306,6 +320,95 @@ export interface ImagesResult<Image extends GeneratedImage = DecodedImage> {
   extra: Record<string, unknown>;
 }
 
+/** A warning in the AI SDK's shape: a setting the model ignores, an extra billed call, a size not returned. */
+export interface Warning {
+  type: 'unsupported-setting' | 'other' | string;
+  message: string;
+  /** The parameter concerned: 'mask', 'images', 'n', 'size', 'providerOptions.openai.aspectRatio', ... */
+  param: string | null;
+}
+
+/** What images.generate and images.edit resolve with. */
+export interface ImagesResponse<Image extends GeneratedImage = DecodedImage> extends ImagesResult<Image> {
+  /** The gateway's id of this generation (for generations.retrieve), or null when it sent none. */
+  generationId: string | null;
+  /** Ours (before sending), the gateway's, and returned sizes that differ from the request. */
+  warnings: Warning[];
+}
+
+/** An image to edit: bytes, a Blob or File, a URL, or an https: / data: URL string. */
+export type ImageInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URL | string;
+
+export interface ImageEditParams {
+  model: string;
+  prompt: string;
+  /** 1 to 16 images (the first is the one a mask applies to). */
+  images?: ImageInput | ImageInput[];
+  /** openai-node's name for `images`. */
+  image?: ImageInput | ImageInput[];
+  /** A PNG of the first image's size; its transparent pixels mark what to change. */
+  mask?: ImageInput;
+  n?: number;
+  size?: string;
+  response_format?: 'b64_json' | 'url';
+  providerOptions?: Record<string, Record<string, unknown>>;
+  [field: string]: unknown;
+}
+
+/** The gateway's record of one generation (GET /generation?id=). */
+export interface GenerationRecord {
+  id: string | null;
+  /** USD. */
+  totalCost: number | null;
+  upstreamInferenceCost: number | null;
+  usage: unknown;
+  createdAt: string | null;
+  model: string | null;
+  isByok: boolean | null;
+  providerName: string | null;
+  streamed: boolean | null;
+  finishReason: string | null;
+  /** Milliseconds to the first byte. */
+  latency: number | null;
+  /** Milliseconds in all. */
+  generationTime: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  reasoningTokens: number | null;
+  cachedTokens: number | null;
+  /** The wire object as the gateway sent it. */
+  raw: Record<string, unknown>;
+  requestId: string | null;
+}
+
+export interface Credits {
+  /** USD as the gateway writes it, e.g. "95.50". */
+  balance: string | null;
+  totalUsed: string | null;
+  requestId: string | null;
+}
+
+export interface CostEstimate {
+  currency: 'USD';
+  model: string;
+  /** null when the model's entry has no price. */
+  min: number | null;
+  max: number | null;
+  perImage: number | null;
+  basis: 'per-image' | 'tokens' | 'unknown';
+  /** For chat models: the prompt tokens guessed (~4 characters each, ~258 per input image). */
+  promptTokens?: number;
+}
+
+export interface ModelCapabilities {
+  /** The providerOptions namespace. */
+  key: string | null;
+  images?: boolean;
+  mask?: boolean;
+  perCall: number | null;
+  sizing?: 'size' | 'aspectRatio' | 'both';
+}
+
 export interface Model {
   id: string;
   type?: string;
@@ -333,6 +436,8 @@ export interface ChatParams {
 
 export interface ChatCompletion {
   id?: string;
+  /** The gateway's generation id (its header, else `id`). */
+  generationId?: string | null;
   object?: string;
   created?: number;
   model?: string;
@@ -355,6 +460,8 @@ export type ChatStreamEvent =
 
 export declare class ChatCompletionStream implements AsyncIterable<ChatStreamEvent> {
   readonly requestId: string | null;
+  /** The gateway's generation id, from the stream's response header (null until it has started). */
+  readonly generationId: string | null;
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
   finalCompletion(): Promise<ChatCompletion>;
@@ -365,10 +472,21 @@ export interface Client {
   readonly baseURL: string;
   readonly timeout: number;
   readonly maxRetries: number;
+  readonly strict: boolean;
   images: {
     /** With response_format 'url' the images are URLs (bytes: null); otherwise they are decoded bytes. */
-    generate(params: ImageGenerateParams & { response_format: 'url' }, options?: RequestOptions): Promise<ImagesResult<UrlImage>>;
-    generate(params: ImageGenerateParams & { response_format?: 'b64_json' }, options?: RequestOptions): Promise<ImagesResult<DecodedImage>>;
+    generate(params: ImageGenerateParams & { response_format: 'url' }, options?: ImageRequestOptions): Promise<ImagesResponse<UrlImage>>;
+    generate(params: ImageGenerateParams & { response_format?: 'b64_json' }, options?: ImageRequestOptions): Promise<ImagesResponse<DecodedImage>>;
+    /** POST /images/edits; the response is parsed as a generation's. */
+    edit(params: ImageEditParams & { response_format: 'url' }, options?: ImageEditOptions): Promise<ImagesResponse<UrlImage>>;
+    edit(params: ImageEditParams & { response_format?: 'b64_json' }, options?: ImageEditOptions): Promise<ImagesResponse<DecodedImage>>;
+  };
+  generations: {
+    /** The record of a generation; a 404 is retried briefly while the gateway has not written it yet. */
+    retrieve(id: string, options?: RequestOptions & { notReadyRetries?: number; notReadyDelayMs?: number }): Promise<GenerationRecord>;
+  };
+  credits: {
+    retrieve(options?: RequestOptions): Promise<Credits>;
   };
   models: {
     list(options?: RequestOptions & { type?: string; imageCapable?: boolean }): Promise<Model[]>;
@@ -389,6 +507,17 @@ export declare function createClient(options?: ClientOptions): Promise<Client>;
  * is a view of `bytes`: no new buffer per image. Without it, `bytes` is left untouched and each image gets its own.
  */
 export declare function parseImagesResponse(bytes: Uint8Array, options?: { inPlace?: boolean }): ImagesResult<GeneratedImage>;
+
+/** The providerOptions namespace of a model id: 'blackForestLabs', 'googleVertex', 'google', 'openai', 'xai', ... */
+export declare function providerOptionsKey(model: string): string;
+/** What the package's table knows about a model family. */
+export declare function modelCapabilities(model: string): ModelCapabilities;
+/** The warnings a request would get before sending (`what`: the edit's image count and whether it has a mask). */
+export declare function checkCapabilities(model: string, params?: Record<string, unknown>, what?: { images?: number; mask?: boolean }): Warning[];
+/** A cost estimate from a /v1/models entry (client.models.list()). */
+export declare function estimateCost(model: Model, params?: Record<string, unknown>): CostEstimate;
+/** The listed id closest to `id` (a known rename first), or null. */
+export declare function closestModel(id: string, ids: string[]): string | null;
 
 /** An image content part for chat input: { type: 'image_url', image_url: { url: 'data:…;base64,…' } }. */
 export declare function imagePart(

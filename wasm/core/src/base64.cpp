@@ -393,11 +393,9 @@ Base64Result decode_base64_bounded(const uint8_t* in, size_t len, uint8_t* out, 
   }
 }
 
-size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet, bool pad) {
-  size_t i = detail::encode_bulk(in, len, out, alphabet);
-  size_t w = i / 3 * 4;
-  i += detail::encode_bulk_scalar(in + i, len - i, out + w, alphabet);
-  w = i / 3 * 4;
+namespace {
+// The tail after whole 3-byte groups: 1 or 2 bytes, padded or not.
+size_t encode_tail(const uint8_t* in, size_t i, size_t len, char* out, size_t w, Base64Alphabet alphabet, bool pad) {
   const char* a = detail::encode_alphabet(alphabet);
   const size_t rest = len - i;
   if (rest) {
@@ -411,6 +409,24 @@ size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet al
     }
   }
   return w;
+}
+}  // namespace
+
+size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet, bool pad) {
+  size_t i = detail::encode_bulk(in, len, out, alphabet);
+  i += detail::encode_bulk_scalar(in + i, len - i, out + i / 3 * 4, alphabet);
+  return encode_tail(in, i, len, out, i / 3 * 4, alphabet, pad);
+}
+
+size_t encode_base64_scalar(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet, bool pad) {
+  const size_t i = detail::encode_bulk_scalar(in, len, out, alphabet);
+  return encode_tail(in, i, len, out, i / 3 * 4, alphabet, pad);
+}
+
+void append_base64(std::string& out, const uint8_t* in, size_t len) {
+  const size_t at = out.size();
+  out.resize(at + base64_encoded_size(len));
+  out.resize(at + encode_base64(in, len, &out[at]));
 }
 
 }  // namespace imagegate

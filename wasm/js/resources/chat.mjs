@@ -4,6 +4,8 @@ import { encodeBase64, sniffImage } from '../codecs.mjs';
 import { kinds } from '../core.mjs';
 import { ChatCompletionStream } from '../stream.mjs';
 import { publicImage } from './images.mjs';
+import { generationIdOf } from './json.mjs';
+import { withModelSuggestion } from './models.mjs';
 
 /** Turns the core's parse of a chat completion into the public result (or throws). */
 export function chatCompletionResult(parsed, { status = 200, requestId = null, headers = {}, redact = (s) => s } = {}) {
@@ -49,18 +51,35 @@ export function chat(client) {
   return {
     completions: {
       create: async (params, options) => {
-        const res = await client.request({ method: 'POST', path: '/chat/completions', params, build: kinds.request.chat, kind: kinds.parse.chat, options });
-        return chatCompletionResult(res.chat, { status: res.status, requestId: res.headers['x-request-id'] ?? null, headers: res.headers, redact: client.redact });
+        let res;
+        try {
+          res = await client.request({ method: 'POST', path: '/chat/completions', params, build: kinds.request.chat, kind: kinds.parse.chat, options });
+        } catch (err) {
+          throw await withModelSuggestion(client, err, params?.model);
+        }
+        const completion = chatCompletionResult(res.chat, { status: res.status, requestId: res.headers['x-request-id'] ?? null, headers: res.headers, redact: client.redact });
+        // The gateway's header, else the completion's own id (a gen_ id on the gateway, API.md §2.2).
+        completion.generationId = generationIdOf(res.headers, completion);
+        return completion;
       },
       /** Returns a ChatCompletionStream at once (the parameters are checked now); the request starts when it is read. */
       stream: (params, options = {}) => {
         const body = client.buildBodyBytes(kinds.request.chatStream, params);
         const { signal, idleTimeout = client.idleTimeoutFor(options) } = options;
         const open = async (streamSignal) => {
-          const res = await client.request({ method: 'POST', path: '/chat/completions', body, kind: kinds.parse.chat, stream: true, options: { ...options, signal: streamSignal } });
+          let res;
+          try {
+            res = await client.request({ method: 'POST', path: '/chat/completions', body, kind: kinds.parse.chat, stream: true, options: { ...options, signal: streamSignal } });
+          } catch (err) {
+            throw await withModelSuggestion(client, err, params?.model);
+          }
+          // A stream's generation id: the response header (the chunks' `id` is the same gen_ id on the gateway).
+          stream.generationId = generationIdOf(res.headers);
           return { response: res.response, requestId: res.headers['x-request-id'] ?? null };
         };
-        return new ChatCompletionStream(open, { signal, idleTimeout, redact: client.redact });
+        const stream = new ChatCompletionStream(open, { signal, idleTimeout, redact: client.redact });
+        stream.generationId = null;
+        return stream;
       },
     },
   };

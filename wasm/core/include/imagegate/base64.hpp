@@ -4,6 +4,7 @@
 // exact input position instead of throwing.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace imagegate {
@@ -72,9 +73,15 @@ Base64Result decode_base64(const uint8_t* in, size_t len, std::vector<uint8_t>& 
 Base64Result decode_base64_bounded(const uint8_t* in, size_t len, uint8_t* out, size_t max_length,
                                    const Base64Options& opts = {});
 
-// Encodes `len` bytes; `out` must hold base64_encoded_size(len, pad). Returns bytes written.
+// Encodes `len` bytes; `out` must hold base64_encoded_size(len, pad). Returns bytes written. Uses the SIMD128
+// kernel where compiled in.
 size_t encode_base64(const uint8_t* in, size_t len, char* out, Base64Alphabet alphabet = Base64Alphabet::standard,
                      bool pad = true);
+// The portable reference encoder: same contract, 3 bytes at a time (what the SIMD kernel is tested against).
+size_t encode_base64_scalar(const uint8_t* in, size_t len, char* out,
+                            Base64Alphabet alphabet = Base64Alphabet::standard, bool pad = true);
+// Appends the base64 of `len` bytes (padded, standard alphabet) to `out`, growing it once.
+void append_base64(std::string& out, const uint8_t* in, size_t len);
 
 // Incremental decoder: input in pieces of any size (a piece may end mid-quantum or mid-padding); the bytes
 // produced over all feed() calls plus finish() equal one-shot decode_base64 on the concatenation, and
