@@ -5,7 +5,7 @@
 // is recorded and the rest go on. The exit status says whether every line succeeded.
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RateLimitError, APIUserAbortError } from '../js/index.mjs';
+import { RateLimitError, APIUserAbortError } from '../js/node.mjs';
 
 const RATE_LIMIT_ROUNDS = 3;          // extra rounds for a line that stays rate limited
 const DEFAULT_RATE_LIMIT_PAUSE = 5000;
