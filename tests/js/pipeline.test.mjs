@@ -171,6 +171,7 @@ test('an XMLHttpRequest that cannot even start a request is a typed, final Image
     assert.deepEqual(retries, []);
     assert.ok(performance.now() - t0 < 500);
     assert.ok(!err.message.includes(KEY));
+    assert.equal(wasm._pendingRequests(), 0, 'the request that never started leaves no state in the core');
   } finally {
     _replaceGlueXMLHttpRequest(previous);
   }

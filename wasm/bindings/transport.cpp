@@ -167,6 +167,8 @@ uint32_t start_request(const std::string& method, const std::string& url, val he
   attr.onprogress = on_progress;
   const uint32_t id = p->id;
   pending()[id] = std::move(p);
+  // If emscripten_fetch throws (a runtime whose XMLHttpRequest cannot be constructed), the JS exception unwinds
+  // past this frame: the caller then forgets the request with abort_request(last_request_id()).
   emscripten_fetch_t* f = emscripten_fetch(&attr, url.c_str());
   // A synchronous failure has already finished (and erased) the request: only record live ones.
   if (auto* live = pending().find(id)) (*live)->fetch = f;
@@ -185,6 +187,8 @@ void abort_request(uint32_t id) {
   }
 }
 
+uint32_t last_request_id() { return next_id - 1; }
+
 uint32_t pending_count() { return static_cast<uint32_t>(pending().size()); }
 void set_max_response_bytes(double n) { max_response_bytes = n; }
 double get_max_response_bytes() { return max_response_bytes; }
@@ -197,4 +201,5 @@ EMSCRIPTEN_BINDINGS(imagegate_transport) {
   emscripten::function("_pendingRequests", &pending_count);
   emscripten::function("_setMaxResponseBytes", &set_max_response_bytes);
   emscripten::function("_maxResponseBytes", &get_max_response_bytes);
+  emscripten::function("_lastRequestId", &last_request_id);
 }

@@ -104,7 +104,9 @@ function sendWithEmscriptenFetch({ method, url, headers, body, kind, signal, sec
     try {
       id = wasm._startRequest(method, url, flat, body ? body.ptr : 0, body ? body.len : 0, kind, secret, onResult);
     } catch (err) {
-      // The runtime refused to start it (an XMLHttpRequest that is not one, say): no request left, nothing to retry.
+      // The runtime refused to start it (an XMLHttpRequest that is not one, say): nothing to retry, and the core's
+      // record of it (the exception unwound past start_request) is dropped.
+      wasm._abortRequest(wasm._lastRequestId());
       settled = true;
       reject(cannotStart(err));
       return;
