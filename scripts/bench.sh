@@ -3,7 +3,7 @@
 set -euo pipefail
 usage() {
   cat <<'USAGE'
-Usage: scripts/bench.sh [--quick] [--repeat N] [--out FILE] [--keep DIR] [--help]
+Usage: scripts/bench.sh [--quick] [--repeat N] [--out FILE] [--keep DIR] [--check [--update-baseline]] [--help]
 Runs the imagegate benchmarks and writes a markdown report (default bench/REPORT.md):
   native   build/bench: imagegate_bench_native (scripts/bench/native/*.cpp), g++ Release
   node     scripts/bench/{base64,images,stream,startup}.mjs under node --expose-gc
@@ -13,22 +13,31 @@ Options:
   --repeat N  run everything N times; each case keeps its best median (default 1)
   --out FILE  where to write the report (default bench/REPORT.md; --quick: bench/out/REPORT-quick.md, git-ignored)
   --keep DIR  keep the raw JSON results in DIR (default: a temporary directory, removed afterwards)
+  --check     the regression gate: two quick runs, each run's targets compared with bench/baseline.json
+              (scripts/bench/check.mjs); fails on a drop beyond max(20 %, twice the spread between the two runs, now
+              or when the baseline was written).
+              Not part of scripts/test.sh (too noisy for CI): run it for every change to the hot path.
+  --update-baseline  with --check: write bench/baseline.json from this run instead (on purpose only)
 Needs: a built wasm package in wasm/dist, node_modules (openai, eventsource-parser, playwright-core), cmake + g++.
 USAGE
 }
 cd "$(dirname "$0")/.."
-quick=0; repeat=1; out=""; keep=""
+quick=0; repeat=1; out=""; keep=""; check=0; update_baseline=0
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --repeat) repeat=$2; shift ;;
     --out) out=$2; shift ;;
     --keep) keep=$2; shift ;;
+    --check) check=1 ;;
+    --update-baseline) update_baseline=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
   shift
 done
+((update_baseline && !check)) && { echo "bench: --update-baseline goes with --check" >&2; exit 2; }
+((check)) && { quick=1; repeat=2; [[ -n $out ]] || out=bench/out/REPORT-check.md; }
 [[ -n $out ]] || { ((quick)) && out=bench/out/REPORT-quick.md || out=bench/REPORT.md; }
 [[ -f wasm/dist/imagegate_wasm.wasm ]] || { echo "bench: wasm/dist is not built (scripts/build.sh)" >&2; exit 1; }
 
@@ -84,4 +93,17 @@ cat >"$results/meta.json" <<EOF
 EOF
 node scripts/bench/report.mjs "$results" --out "$out"
 log "done in $((SECONDS - start)) s (load average after: $load_after)"
+if ((check)); then
+  # Each run's own targets, so that their spread is the noise the gate allows for.
+  per_run=()
+  for d in "$results"/run*/; do
+    one=$(mktemp -d /tmp/imagegate-bench-one.XXXXXX)
+    ln -s "$d" "$one/run1"; cp "$results/meta.json" "$one/"
+    node scripts/bench/report.mjs "$one" --out "$one/report.md" --targets "$results/$(basename "$d")-targets.json" >/dev/null
+    rm -rf "$one"
+    per_run+=("$results/$(basename "$d")-targets.json")
+  done
+  extra=(); ((update_baseline)) && extra=(--update)
+  node scripts/bench/check.mjs bench/baseline.json "${per_run[@]}" "${extra[@]}" || exit 1
+fi
 ((${#failures[@]} == 0)) || { log "failed stages: ${failures[*]}"; exit 1; }

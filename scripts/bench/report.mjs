@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Merges the JSON written by scripts/bench.sh (one or more runs) into bench/REPORT.md.
-// Usage: node scripts/bench/report.mjs <results-dir> [--out bench/REPORT.md]
+// Usage: node scripts/bench/report.mjs <results-dir> [--out bench/REPORT.md] [--targets targets.json]
+//   --targets: also writes the targets as JSON ({ key, value, number, better }) for the regression gate (check.mjs)
 //   <results-dir>/run<N>/{native,base64,images,stream,startup,browser}.json, <results-dir>/meta.json
 // With several runs, every case keeps its best median over the runs (lowest time) and that run's spread;
 // the ratios are computed from those best medians.
@@ -382,5 +383,14 @@ md.push('```sh\nscripts/bench.sh            # full run (node + Chromium + native
 
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, md.join('\n'));
+const targetsIdx = args.indexOf('--targets');
+if (targetsIdx > 0) {
+  // The number each target row measures, and which way is better (from its goal: "≥ 5×" higher, "≤ 2 ms" lower).
+  const rows = targets.map((t) => ({
+    key: `${t.area}: ${t.what}`, value: t.value, number: Number.parseFloat(String(t.value)),
+    better: String(t.goal).trim().startsWith('≤') ? 'lower' : 'higher',
+  })).filter((t) => Number.isFinite(t.number));
+  writeFileSync(args[targetsIdx + 1], `${JSON.stringify(rows, null, 1)}\n`);
+}
 console.log(tmd.join('\n'));
 console.log(`\nreport written to ${outFile}`);
