@@ -13,6 +13,7 @@ Options:
   --repeat N  run everything N times; each case keeps its best median (default 1)
   --out FILE  where to write the report (default bench/REPORT.md; --quick: bench/out/REPORT-quick.md, git-ignored)
   --keep DIR  keep the raw JSON results in DIR (default: a temporary directory, removed afterwards)
+  --cold-only only the cold regime (default: every peer comparison in both, cold and warm, side by side)
   --check     the regression gate: two quick runs, each run's targets compared with bench/baseline.json
               (scripts/bench/check.mjs); fails on a drop beyond max(20 %, twice the spread between the two runs, now
               or when the baseline was written).
@@ -22,7 +23,7 @@ Needs: a built wasm package in wasm/dist, node_modules (openai, eventsource-pars
 USAGE
 }
 cd "$(dirname "$0")/.."
-quick=0; repeat=1; out=""; keep=""; check=0; update_baseline=0
+quick=0; repeat=1; out=""; keep=""; check=0; update_baseline=0; both_regimes=1
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
@@ -30,6 +31,7 @@ while (($#)); do
     --out) out=$2; shift ;;
     --keep) keep=$2; shift ;;
     --check) check=1 ;;
+    --cold-only) both_regimes=0 ;;
     --update-baseline) update_baseline=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -37,7 +39,7 @@ while (($#)); do
   shift
 done
 ((update_baseline && !check)) && { echo "bench: --update-baseline goes with --check" >&2; exit 2; }
-((check)) && { quick=1; repeat=2; [[ -n $out ]] || out=bench/out/REPORT-check.md; }
+((check)) && { quick=1; repeat=2; both_regimes=0; [[ -n $out ]] || out=bench/out/REPORT-check.md; }
 [[ -n $out ]] || { ((quick)) && out=bench/out/REPORT-quick.md || out=bench/REPORT.md; }
 [[ -f wasm/dist/imagegate_wasm.wasm ]] || { echo "bench: wasm/dist is not built (scripts/build.sh)" >&2; exit 1; }
 
@@ -78,6 +80,16 @@ for ((r = 1; r <= repeat; r++)); do
     stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done
   stage chromium "$d/browser.json" node scripts/bench/browser.mjs --json "${q[@]}" 2> >(sed -u 's/^/  chromium: /' >&2)
+  # The warm regime (scripts/bench/lib.mjs): the same comparisons without forced GC. Start-up and the native kernel
+  # have no regime.
+  if ((both_regimes)); then
+    w=$results/warm/run$r; mkdir -p "$w"
+    for b in base64 images stream; do
+      BENCH_REGIME=warm stage "node $b (warm)" "$w/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
+    done
+    stage "chromium (warm)" "$w/browser.json" node scripts/bench/browser.mjs --json --regime warm --only base64,images,stream "${q[@]}" \
+      2> >(sed -u 's/^/  chromium (warm): /' >&2)
+  fi
   fp_after=$(fingerprint)
   [[ $fp_after == "$fp_before" ]] || log "WARNING: the package changed during run $r ($fp_before -> $fp_after)"
   builds+=("{\"run\":$r,\"before\":\"$fp_before\",\"after\":\"$fp_after\"}")
@@ -91,7 +103,13 @@ cat >"$results/meta.json" <<EOF
  "builds":[$(IFS=,; echo "${builds[*]}")],
  "wasmBytes":$(stat -c %s wasm/dist/imagegate_wasm.wasm),"wasmBuilt":"$(date -u -r wasm/dist/imagegate_wasm.wasm +%Y-%m-%dT%H:%M:%SZ)"}
 EOF
-node scripts/bench/report.mjs "$results" --out "$out"
+warm_args=()
+if ((both_regimes)) && [[ -d $results/warm ]]; then
+  cp "$results/meta.json" "$results/warm/meta.json"
+  node scripts/bench/report.mjs "$results/warm" --out "$results/warm/REPORT.md" --targets "$results/warm-targets.json" >/dev/null &&
+    warm_args=(--warm-targets "$results/warm-targets.json") || log "the warm report failed: the report has the cold regime only"
+fi
+node scripts/bench/report.mjs "$results" --out "$out" "${warm_args[@]}"
 log "done in $((SECONDS - start)) s (load average after: $load_after)"
 if ((check)); then
   # Each run's own targets, so that their spread is the noise the gate allows for.

@@ -4,7 +4,7 @@
 // (scripts/bench/server.mjs; pages are cross-origin isolated for a 5 µs performance.now()), and drives Debian's
 // /usr/bin/chromium with playwright-core (never downloads a browser). GC is exposed (--js-flags=--expose-gc) so
 // the runner can collect between samples, as in node.
-// Usage: node scripts/bench/browser.mjs [--json] [--quick] [--only base64,images,stream,cold]
+// Usage: node scripts/bench/browser.mjs [--json] [--quick] [--only base64,images,stream,cold] [--regime cold|warm]
 import { chromium } from 'playwright-core';
 import { start } from './server.mjs';
 import { cliOptions, summarize, fmtMs } from './lib.mjs';
@@ -15,6 +15,8 @@ async function coldStart(browser, base, samples) {
   const cold = [], warm = [];
   for (let i = 0; i < samples; i++) {
     const context = await browser.newContext();  // fresh context: empty HTTP cache, no code cache
+    // The regime (lib.mjs) is read when the bench modules load: set it before any of them does, on every navigation.
+    await context.addInitScript((r) => { globalThis.__benchRegime = r; }, regime);
     const page = await context.newPage();
     const probe = async () => {
       await page.goto(`${base}/blank.html`);
@@ -39,17 +41,19 @@ async function coldStart(browser, base, samples) {
   };
 }
 
-export async function runBrowser({ quick = false, only = null, log = () => {}, rounds } = {}) {
+export async function runBrowser({ quick = false, only = null, log = () => {}, rounds, regime = 'cold' } = {}) {
   const server = await start({ port: 0, serveFiles: true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc', '--disable-background-networking',
       '--disable-component-update', '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
   });
-  const out = { bench: 'browser', chromium: browser.version(), results: {} };
+  const out = { bench: 'browser', chromium: browser.version(), regime, results: {} };
   try {
     const want = (name) => !only || only.includes(name);
     const context = await browser.newContext();
+    // The regime (lib.mjs) is read when the bench modules load: set it before any of them does, on every navigation.
+    await context.addInitScript((r) => { globalThis.__benchRegime = r; }, regime);
     const page = await context.newPage();
     page.on('console', (m) => { if (m.text().startsWith('[bench] ')) log(m.text().slice(8)); });
     page.on('pageerror', (e) => log(`page error: ${e}`));
@@ -106,8 +110,9 @@ export async function format(res) {
 }
 
 if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  const o = await cliOptions({ quick: false, json: false, only: '', rounds: 0 });
+  const o = await cliOptions({ quick: false, json: false, only: '', rounds: 0, regime: 'cold' });
   const res = await runBrowser({ quick: o.quick, only: o.only ? String(o.only).split(',') : null, rounds: o.rounds || undefined,
+    regime: o.regime === 'warm' ? 'warm' : 'cold',
     log: (s) => process.stderr.write(`${s}\n`) });
   console.log(o.json ? JSON.stringify(res) : await format(res));
 }

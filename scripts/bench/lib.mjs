@@ -71,7 +71,13 @@ export function summarize(xs) {
 }
 
 /** A full GC when the runtime exposes it (node --expose-gc, Chromium --js-flags=--expose-gc). */
-export const gc = () => { if (typeof globalThis.gc === 'function') globalThis.gc(); };
+/**
+ * The regime (issue 22): 'cold' forces a full GC before every sample (every peer then pays fresh pages for its output
+ * on each call, as a request every few seconds does); 'warm' is the same loop without forced GC, so allocators reuse
+ * memory for everyone, as a batch does. BENCH_REGIME=warm in node; globalThis.__benchRegime in a page.
+ */
+export const regime = ((typeof process === 'object' && process.env?.BENCH_REGIME) || globalThis.__benchRegime) === 'warm' ? 'warm' : 'cold';
+export const gc = () => { if (regime === 'cold' && typeof globalThis.gc === 'function') globalThis.gc(); };
 export const gcExposed = () => typeof globalThis.gc === 'function';
 
 const yieldToLoop = () => new Promise((r) => setTimeout(r, 0));
