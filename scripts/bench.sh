@@ -76,6 +76,8 @@ for ((r = 1; r <= repeat; r++)); do
   fp_before=$(fingerprint)
   log "run $r/$repeat (package $fp_before)"
   [[ -n $native_bin ]] && stage native "$d/native.json" "$native_bin" "${q[@]}"
+  # Instruction counts (callgrind): the noise-free figure for the native kernels; once per bench, they do not vary.
+  ((r == 1)) && [[ -n $native_bin ]] && command -v valgrind >/dev/null && stage instructions "$d/instructions.json" bash scripts/bench/instructions.sh "$native_bin"
   for b in base64 images stream startup; do
     stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done

@@ -22,7 +22,7 @@ const runs = readdirSync(dir).filter((d) => /^run\d+$/.test(d)).sort().map((d) =
   const load = (n) => readJson(path.join(dir, d, `${n}.json`));
   const browser = load('browser');
   return {
-    name: d, native: load('native'), startup: load('startup'),
+    name: d, native: load('native'), startup: load('startup'), instructions: load('instructions'),
     node: { base64: load('base64'), images: load('images'), stream: load('stream') },
     chromium: browser ? { ...browser.results } : {},
     chromiumVersion: browser?.chromium, isolated: browser?.crossOriginIsolated,
@@ -368,6 +368,20 @@ if (st) {
   if (cn) md.push(`| Chromium: navigation start → first decode, fresh context | ${fmtMs(cn.median)} (${fmtMs(cn.p10)}–${fmtMs(cn.p90)}) |`);
   if (cr) md.push(`| Chromium: \`import()\` → first decode after a reload (HTTP cache warm) | ${fmtMs(cr.median)} (${fmtMs(cr.p10)}–${fmtMs(cr.p90)}) |`);
   md.push('');
+}
+
+// ---- instruction counts -------------------------------------------------------------------------------------------
+const instr = runs.map((r) => r.instructions).find(Boolean);
+if (instr) {
+  const per = (n, bytes) => `${fmt(n / 1e6)} M (${fmt(n / bytes)} per input byte)`;
+  md.push('## Instruction counts (native core, callgrind)', '',
+    'The noise-free figure beside the timings: instructions for one operation of the native build (g++ -O3, the portable ' +
+    'scalar kernels), three runs of `imagegate_bench_native --ops` minus one run, halved (scripts/bench/instructions.sh). ' +
+    'A change to the hot path should not raise them without a reason.', '',
+    '| operation | instructions |', '|---|---|',
+    `| decode_base64, 8 MiB of base64 | ${per(instr.base64, 8 * MiB)} |`,
+    `| parse_images_response in place, 16 MiB (with the 16 MiB refill) | ${per(instr.images, 16 * MiB)} |`,
+    `| chat stream, one 8 MiB image in 64 KiB chunks | ${per(instr.stream, 8 * MiB / 3 * 4)} |`, '');
 }
 
 // ---- targets table --------------------------------------------------------------------------------------------------

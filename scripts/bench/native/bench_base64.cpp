@@ -226,7 +226,37 @@ double page_fault_us_per_page(size_t bytes) {
 
 }  // namespace
 
+// --ops KERNEL N: runs one kernel N times on its input and exits, for instruction counting under callgrind
+// (scripts/bench/instructions.sh subtracts the N = 1 run from the N = 3 run: the setup cancels out).
+int run_ops(const char* kernel, int n) {
+  if (std::strcmp(kernel, "base64") == 0) {
+    const std::vector<uint8_t> raw = random_bytes(size_t(6) << 20, 8);
+    const std::string in = b64(raw);
+    std::vector<uint8_t> out(raw.size() + 16);
+    for (int k = 0; k < n; ++k)
+      g_sink += decode_base64(reinterpret_cast<const uint8_t*>(in.data()), in.size(), out.data(), out.size()).written;
+    return 0;
+  }
+  if (std::strcmp(kernel, "images") == 0) {
+    const std::string body = images_response(size_t(16) << 20);
+    std::vector<uint8_t> buf(body.size());
+    for (int k = 0; k < n; ++k) {
+      std::memcpy(buf.data(), body.data(), body.size());
+      g_sink += parse_images_response(buf.data(), buf.size()).images.size();
+    }
+    return 0;
+  }
+  if (std::strcmp(kernel, "stream") == 0) {
+    const SseFixture fx = sse_fixture(size_t(8) << 20);
+    for (int k = 0; k < n; ++k) stream_once(fx);
+    return 0;
+  }
+  std::fprintf(stderr, "native bench: --ops base64|images|stream N\n");
+  return 2;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::strcmp(argv[1], "--ops") == 0) return run_ops(argv[2], std::atoi(argv[3]));
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const int rounds = quick ? 1 : 3, samples = quick ? 3 : 11;
   const double sample_ms = quick ? 5 : 20;
