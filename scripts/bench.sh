@@ -6,7 +6,7 @@ usage() {
 Usage: scripts/bench.sh [--quick] [--repeat N] [--out FILE] [--keep DIR] [--check [--update-baseline]] [--help]
 Runs the imagegate benchmarks and writes a markdown report (default bench/REPORT.md):
   native   build/bench: imagegate_bench_native (scripts/bench/native/*.cpp), g++ Release
-  node     scripts/bench/{base64,images,stream,startup}.mjs under node --expose-gc
+  node     scripts/bench/{base64,images,stream,startup,memory}.mjs under node --expose-gc
   chromium scripts/bench/browser.mjs: the same modules in headless /usr/bin/chromium (playwright-core)
 Options:
   --quick     smoke run: one round, few samples, smaller sweeps (about a minute; the test suite may call it)
@@ -78,7 +78,7 @@ for ((r = 1; r <= repeat; r++)); do
   [[ -n $native_bin ]] && stage native "$d/native.json" "$native_bin" "${q[@]}"
   # Instruction counts (callgrind): the noise-free figure for the native kernels; once per bench, they do not vary.
   ((r == 1)) && [[ -n $native_bin ]] && command -v valgrind >/dev/null && stage instructions "$d/instructions.json" bash scripts/bench/instructions.sh "$native_bin"
-  for b in base64 images stream startup; do
+  for b in base64 images stream startup memory; do
     stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done
   stage chromium "$d/browser.json" node scripts/bench/browser.mjs --json "${q[@]}" 2> >(sed -u 's/^/  chromium: /' >&2)

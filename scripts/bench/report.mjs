@@ -22,7 +22,7 @@ const runs = readdirSync(dir).filter((d) => /^run\d+$/.test(d)).sort().map((d) =
   const load = (n) => readJson(path.join(dir, d, `${n}.json`));
   const browser = load('browser');
   return {
-    name: d, native: load('native'), startup: load('startup'), instructions: load('instructions'),
+    name: d, native: load('native'), startup: load('startup'), instructions: load('instructions'), memory: load('memory'),
     node: { base64: load('base64'), images: load('images'), stream: load('stream') },
     chromium: browser ? { ...browser.results } : {},
     chromiumVersion: browser?.chromium, isolated: browser?.crossOriginIsolated,
@@ -379,6 +379,23 @@ if (st) {
     ci ? `fresh context: ${fmtMs(ci.median)} ms; navigation → first decode, fresh: ${cn ? fmtMs(cn.median) : 'n/a'} ms` : '');
   if (ni) target('start-up', 'node: import(\'imagegate\') → first decode (fresh process)', `${fmtMs(ni.median)} ms`, '≤ 30 ms', ni.median <= 30,
     np ? `process start → first decode: ${fmtMs(np.median)} ms` : '');
+}
+
+// ---- memory after many requests ------------------------------------------------------------------------------------
+const memory = runs.map((r) => r.memory).find(Boolean);
+if (memory) {
+  const mb = (x) => (x == null ? '—' : fmt(x / MiB));
+  md.push(`## Memory after ${memory.requests} requests (node)`, '',
+    `Each client in a fresh process, ${memory.requests} \`images.generate\` calls cycling through 1, 4 and 16 MiB responses from the ` +
+    'bench server (in a worker thread), nothing kept; cold: a full GC after every request, warm: none. MiB. "JS after GC" is V8\'s heap + ' +
+    'external + array buffers after a final GC: for imagegate it includes the wasm memory (an ArrayBuffer), whose high-water mark is the ' +
+    'next column (it never shrinks); "in use" is what is still malloc\'ed in it (scripts/bench/memory.mjs).', '',
+    '| regime | client | RSS at the end | RSS peak | JS after GC | wasm high-water | wasm in use |', '|---|---|---|---|---|---|---|');
+  const names = { imagegate: 'imagegate images.generate', openai: 'openai SDK + Buffer.from', fetch: 'fetch + json() + Buffer.from' };
+  for (const r of memory.results) {
+    md.push(`| ${r.regime} | ${names[r.client] ?? r.client} | ${mb(r.rssEnd)} | ${mb(r.rssPeak)} | ${mb(r.jsAfterGc)} | ${mb(r.wasmHighWater)} | ${r.wasmUsed == null ? '—' : `${r.wasmUsed} B`} |`);
+  }
+  md.push('');
 }
 
 // ---- instruction counts -------------------------------------------------------------------------------------------
