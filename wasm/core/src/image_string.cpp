@@ -28,14 +28,17 @@ const char* to_string(ImageStringFailure f) {
   return "unknown";
 }
 
+// One step of the scheme rule: `matched` scheme characters so far, then byte `b`. Returns -1 when the text cannot be
+// a data: URL any more, else the characters matched after `b` (5: "data:" complete).
+static int data_scheme_step(size_t matched, uint8_t b) {
+  if ((matched == 0 && b <= 0x20) || tab_or_newline(b)) return static_cast<int>(matched);  // stripped / removed
+  if (lower(b) != static_cast<uint8_t>("data:"[matched])) return -1;
+  return static_cast<int>(matched + 1);
+}
+
 bool has_data_url_scheme(const uint8_t* p, size_t n) {
-  size_t matched = 0;
-  for (size_t i = 0; i < n && matched < 5; ++i) {
-    const uint8_t b = p[i];
-    if ((matched == 0 && b <= 0x20) || tab_or_newline(b)) continue;
-    if (lower(b) != static_cast<uint8_t>("data:"[matched])) return false;
-    ++matched;
-  }
+  int matched = 0;
+  for (size_t i = 0; i < n && matched >= 0 && matched < 5; ++i) matched = data_scheme_step(static_cast<size_t>(matched), p[i]);
   return matched == 5;
 }
 
@@ -161,13 +164,14 @@ void ImageStringDecoder::header_byte(uint8_t b) {
   header_.push_back(static_cast<char>(b));
   if (significant_ < 5) {
     // The URL parser strips leading C0 controls and spaces and removes tab/newline anywhere; the scheme is ASCII
-    // case-insensitive.
-    if ((significant_ == 0 && b <= 0x20) || tab_or_newline(b)) return;
-    if (lower(b) != static_cast<uint8_t>("data:"[significant_])) {
+    // case-insensitive (the rule has_data_url_scheme applies to a whole text).
+    const int step = data_scheme_step(significant_, b);
+    if (step < 0) {
       verdict_ = Verdict::not_image;
       return;
     }
-    if (++significant_ == 5) {
+    significant_ = static_cast<size_t>(step);
+    if (significant_ == 5) {
       after_scheme_ = true;
       verdict_ = Verdict::image;
       data_url_ = true;
