@@ -22,7 +22,7 @@ for (const which of ['main', 'worker']) {
   const name = (t) => `${t} [${which === 'worker' ? 'createWorkerClient' : 'createClient'}]`;
 
   test(name('onRetry is told before each wait, on the images route and on a stream'), async () => {
-    h.server.mock.setFault('fail-first=2:429,retry-after-ms=20');
+    h.server.mock.setFault(`fail-first=2:429,retry-after-ms=20,tag=${which === 'worker' ? 2 : 1}`);  // tag: a fail-first counter per client
     const images = await inPage(which, async ([key, which]) => {
       const ig = await import('/imagegate/js/index.mjs');
       const make = which === 'worker' ? (await import('/imagegate/js/worker.mjs')).createWorkerClient : ig.createClient;
