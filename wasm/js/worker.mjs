@@ -15,6 +15,8 @@ let nextClient = 0;
 
 /** The packaged worker, written so that Vite, webpack 5 and plain pages find it (and a CSP's worker-src 'self'). */
 function defaultWorker() {
+  const located = typeof import.meta.url === 'string';
+  if (!located) throw new ValidationError('this runtime gives modules no URL to find the worker script by: pass `worker`', 'worker');
   return new Worker(new URL('./worker-host.mjs', import.meta.url), { type: 'module' });
 }
 
