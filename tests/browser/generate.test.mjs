@@ -226,19 +226,23 @@ test('editing: drop and paste attach an image too; an image model with an attach
   await h.page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('the package in the page: images.generate (browser XHR under emscripten_fetch) decodes into the response buffer', async () => {
-  const r = await h.page.evaluate(async () => {
-    const { createClient, sniffImage } = await import('/imagegate/js/index.mjs');
-    const client = await createClient({ apiKey: 'vck_generate_test_key_000000', baseURL: `${location.origin}/v1`, maxRetries: 0 });
-    const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '64x48', n: 2 });
-    const [a, b] = res.images.map((img) => img.bytes);
-    return {
-      shared: a.buffer === b.buffer, bufferBytes: a.buffer.byteLength, imageBytes: a.length + b.length,
-      ordered: a.byteOffset + a.length <= b.byteOffset, sniffed: res.images.map((img) => ({ ...sniffImage(img.bytes) })),
-    };
+// Both clients: createClient, and createWorkerClient (the response buffer is transferred from the worker as it is).
+for (const which of ['main', 'worker']) {
+  test(`the package in the page: images.generate (browser XHR under emscripten_fetch) decodes into the response buffer [${which}]`, async () => {
+    const r = await h.page.evaluate(async (which) => {
+      const { createClient, sniffImage } = await import('/imagegate/js/index.mjs');
+      const make = which === 'worker' ? (await import('/imagegate/js/worker.mjs')).createWorkerClient : createClient;
+      const client = await make({ apiKey: 'vck_generate_test_key_000000', baseURL: `${location.origin}/v1`, maxRetries: 0 });
+      const res = await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '64x48', n: 2 });
+      const [a, b] = res.images.map((img) => img.bytes);
+      return {
+        shared: a.buffer === b.buffer, bufferBytes: a.buffer.byteLength, imageBytes: a.length + b.length,
+        ordered: a.byteOffset + a.length <= b.byteOffset, sniffed: res.images.map((img) => ({ ...sniffImage(img.bytes) })),
+      };
+    }, which);
+    assert.equal(r.shared, true, 'both images are views of one buffer: the XHR response');
+    assert.ok(r.bufferBytes > r.imageBytes, `the response (${r.bufferBytes} B) holds both images (${r.imageBytes} B)`);
+    assert.equal(r.ordered, true);
+    assert.deepEqual(r.sniffed, [1, 2].map(() => ({ format: 'png', mimeType: 'image/png', width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 })));
   });
-  assert.equal(r.shared, true, 'both images are views of one buffer: the XHR response');
-  assert.ok(r.bufferBytes > r.imageBytes, `the response (${r.bufferBytes} B) holds both images (${r.imageBytes} B)`);
-  assert.equal(r.ordered, true);
-  assert.deepEqual(r.sniffed, [1, 2].map(() => ({ format: 'png', mimeType: 'image/png', width: 64, height: 48, orientation: 1, displayWidth: 64, displayHeight: 48 })));
-});
+}

@@ -61,7 +61,7 @@ test('(a) node 20: import by name, generate against the gateway, decode, CLI on 
 
 test('(d) every README code sample type-checks with tsc --strict against the packed types', () => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const samples = [...readme.matchAll(/^```js( browser)?\n([\s\S]*?)^```$/gm)].map((m) => m[2]);
+  const samples = [...readme.matchAll(/^```js( browser| browser-worker)?\n([\s\S]*?)^```$/gm)].map((m) => m[2]);
   assert.ok(samples.length >= 8, `found ${samples.length} samples`);
   const dir = path.join(project, 'readme-samples');
   mkdirSync(dir, { recursive: true });

@@ -1,0 +1,174 @@
+// The module Worker behind imagegate/worker (js/worker.mjs): the package's own createClient (one client, one
+// request loop: client.mjs) runs here, with the wasm core and the transport; this file only adds the message
+// protocol. Messages in (from the main thread): { cid, id, op, ... } with op init | call | stream | next | return |
+// final | abort | drop | stats | dispose. Replies out: { cid, id, ok, value | error } and { cid, id, retry } events.
+// Images leave as transferred ArrayBuffers (never copied); errors as { name, message, fields, cause }, rebuilt on the
+// main thread as the same classes (js/worker-protocol.mjs). Nothing here sends the key back.
+//
+// The listener is installed before the core loads (the manual entry: no top-level await), so no early message is
+// lost; createClient() awaits init() itself, which fetches the .wasm from next to the glue.
+import './packaged-wasm.mjs';
+import { createClient } from './api.mjs';
+import { wasm } from './core.mjs';
+import { serializeError, reviveReason, SENT } from './worker-protocol.mjs';
+
+/** Per main-thread client: { client, calls: Map<id, AbortController>, streams: Map<id, { stream, it }> }. */
+const clients = new Map();
+const stats = { transferredBytes: 0, copiedBytes: 0 };
+
+const CALLS = new Set(['images.generate', 'images.edit', 'chat.completions.create', 'models.list',
+  'generations.retrieve', 'credits.retrieve']);
+
+/**
+ * The buffers to transfer for a result: every Uint8Array's whole buffer, once. Images from the core are views of the
+ * response's own buffer (all images of one response share it) or, in a stream, of one buffer per image: that buffer
+ * is transferred as it is, so no image is copied. A view of the wasm heap (never expected) is copied instead, as the
+ * heap cannot be transferred.
+ */
+function transferList(value, sent = null) {
+  const seen = new Map();
+  const walk = (v, depth) => {
+    if (v === null || typeof v !== 'object' || depth > 16) return v;
+    if (v instanceof Uint8Array) {
+      // Already sent in an earlier event of this stream (a finalCompletion's images are the events' own): the main
+      // thread has it, so a reference crosses instead.
+      if (sent?.has(v.buffer)) return { [SENT]: sent.get(v.buffer) };
+      if (v.buffer === wasm?.HEAPU8?.buffer || (typeof SharedArrayBuffer === 'function' && v.buffer instanceof SharedArrayBuffer)) {
+        stats.copiedBytes += v.byteLength;
+        return v.slice();
+      }
+      if (!seen.has(v.buffer)) {
+        seen.set(v.buffer, sent ? sent.size + seen.size + 1 : 0);
+        stats.transferredBytes += v.buffer.byteLength;
+      }
+      return v;
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = walk(v[i], depth + 1);
+      return v;
+    }
+    for (const k of Object.keys(v)) v[k] = walk(v[k], depth + 1);
+    return v;
+  };
+  const out = walk(value, 0);
+  if (sent) for (const [buffer, key] of seen) sent.set(buffer, key);
+  return { value: out, transfer: [...seen.keys()], keys: [...seen.values()] };
+}
+
+function reply(cid, id, value, sent = null) {
+  const { value: v, transfer, keys } = transferList(value, sent);
+  self.postMessage({ cid, id, ok: true, value: v, ...(sent ? { keys } : {}) }, transfer);
+}
+const fail = (cid, id, err) => self.postMessage({ cid, id, ok: false, error: serializeError(err) });
+
+/** The request options as the worker's client takes them: a signal of our own, onRetry as events. */
+function requestOptions(state, cid, id, options, controller) {
+  const out = { ...(options ?? {}) };
+  delete out.signal;
+  if (options?.signal) out.signal = controller.signal;
+  if (options?.onRetry === true) {
+    out.onRetry = ({ attempt, delayMs, error }) => self.postMessage({ cid, id, retry: { attempt, delayMs, error: serializeError(error) } });
+  }
+  return out;
+}
+
+async function handle(msg) {
+  const { cid, id, op } = msg;
+  const state = clients.get(cid);
+  if (op === 'init') {
+    // A client-level onRetry stays on the main thread: each request then has onRetry: true (worker.mjs).
+    const client = await createClient(msg.options ?? {});
+    clients.set(cid, { client, calls: new Map(), streams: new Map(), finished: new Map() });
+    return reply(cid, id, { baseURL: client.baseURL, timeout: client.timeout, maxRetries: client.maxRetries, strict: client.strict });
+  }
+  if (op === 'stats') {
+    return reply(cid, id, { clients: clients.size, calls: state?.calls.size ?? 0, streams: state?.streams.size ?? 0, finished: state?.finished.size ?? 0, ...stats });
+  }
+  if (!state) throw new Error(`imagegate worker: unknown client ${cid}`);
+  switch (op) {
+    case 'call': {
+      if (!CALLS.has(msg.method)) throw new Error(`imagegate worker: unknown method ${msg.method}`);
+      const controller = new AbortController();
+      state.calls.set(id, controller);
+      try {
+        const [group, ...rest] = msg.method.split('.');
+        let target = state.client[group];
+        for (const k of rest.slice(0, -1)) target = target[k];
+        const args = [...msg.args];
+        const at = msg.optionsIndex;  // where the request options go (models.list and credits.retrieve: the only argument)
+        args[at] = requestOptions(state, cid, id, args[at], controller);
+        const value = await target[rest.at(-1)](...args);
+        return reply(cid, id, value);
+      } finally {
+        state.calls.delete(id);
+      }
+    }
+    case 'stream': {
+      const controller = new AbortController();
+      const stream = state.client.chat.completions.stream(msg.params, requestOptions(state, cid, id, msg.options, controller));
+      // The stream's own abort follows the call's controller (the main thread's signal and stream.abort()).
+      controller.signal.addEventListener('abort', () => stream.abort(controller.signal.reason), { once: true });
+      state.streams.set(id, { stream, it: null, controller, sent: new Map() });
+      return reply(cid, id, id);
+    }
+    case 'next': {
+      const s = state.streams.get(msg.stream);
+      if (!s) throw new Error('imagegate worker: this stream is closed');
+      s.it ??= s.stream[Symbol.asyncIterator]();
+      let r;
+      try {
+        r = await s.it.next();
+      } catch (err) {
+        state.streams.delete(msg.stream);
+        throw err;
+      }
+      // A finished stream holds no core state any more (its finally ran); it stays only for finalCompletion().
+      if (r.done) { state.streams.delete(msg.stream); state.finished.set(msg.stream, s); }
+      return reply(cid, id, { done: !!r.done, value: r.done ? undefined : r.value, requestId: s.stream.requestId, generationId: s.stream.generationId ?? null }, s.sent);
+    }
+    case 'final': {
+      const s = state.streams.get(msg.stream) ?? state.finished.get(msg.stream);
+      if (!s) throw new Error('imagegate worker: this stream is closed');
+      try {
+        const completion = await s.stream.finalCompletion();
+        return reply(cid, id, { completion, requestId: s.stream.requestId, generationId: s.stream.generationId ?? null }, s.sent);
+      } finally {
+        state.streams.delete(msg.stream);
+        state.finished.delete(msg.stream);
+      }
+    }
+    case 'return':
+    case 'drop': {
+      const s = state.streams.get(msg.stream);
+      state.streams.delete(msg.stream);
+      state.finished.delete(msg.stream);
+      if (s) {
+        if (op === 'drop') s.stream.abort();
+        await s.it?.return();  // runs the stream's finally: core state freed, network read cancelled
+      }
+      return op === 'return' ? reply(cid, id, null) : undefined;
+    }
+    case 'abort': {
+      const target = state.calls.get(msg.target) ?? state.streams.get(msg.target)?.controller;
+      target?.abort(reviveReason(msg.reason));
+      return undefined;
+    }
+    case 'dispose': {
+      for (const c of state.calls.values()) c.abort();
+      for (const s of state.streams.values()) { s.stream.abort(); s.it?.return().catch(() => {}); }
+      state.streams.clear();
+      state.finished.clear();
+      clients.delete(cid);
+      return reply(cid, id, null);
+    }
+    default:
+      throw new Error(`imagegate worker: unknown message ${op}`);
+  }
+}
+
+self.addEventListener('message', (event) => {
+  const msg = event.data;
+  if (!msg || typeof msg !== 'object' || typeof msg.cid !== 'string') return;
+  handle(msg).catch((err) => fail(msg.cid, msg.id, err));
+});
