@@ -1,5 +1,5 @@
 // imagegate/worker: createClient()'s API with the wasm core and the transport in a module Worker.
-import type { Client, ClientOptions, ChatCompletion, ChatParams, ChatStreamEvent, StreamOptions } from './index.js';
+import type { Client, ClientOptions, ChatCompletionStream, ChatParams, StreamOptions } from './index.js';
 
 export {
   ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
@@ -15,15 +15,11 @@ export interface WorkerClientOptions extends Omit<ClientOptions, 'fetch'> {
   worker?: Worker | URL | string;
 }
 
-/** What chat.completions.stream() returns: events pulled one by one from the worker. */
-export interface WorkerChatCompletionStream extends AsyncIterable<ChatStreamEvent> {
-  readonly requestId: string | null;
-  readonly generationId: string | null;
-  readonly signal: AbortSignal;
-  abort(reason?: unknown): void;
-  finalCompletion(): Promise<ChatCompletion>;
-  [Symbol.asyncIterator](): AsyncIterator<ChatStreamEvent>;
-}
+/**
+ * What chat.completions.stream() returns: events pulled one by one from the worker. The members of
+ * ChatCompletionStream (not an instance of that class).
+ */
+export interface WorkerChatCompletionStream extends ChatCompletionStream {}
 
 export interface WorkerStats {
   /** Calls and streams this client has open in the worker. */
