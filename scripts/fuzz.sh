@@ -34,6 +34,7 @@ budget=(-max_total_time="$secs")
 [[ -n "$runs" && "$secs" -gt 0 ]] && budget+=(-max_total_time="$secs")
 label="${secs} s"
 [[ -n "$runs" ]] && label="$runs executions"
+[[ -n "$runs" && "$secs" -gt 0 ]] && label="$runs executions, at most ${secs} s"
 for a in "$@"; do [[ "$a" == -* ]] && { echo "fuzz: unknown option $a" >&2; usage >&2; exit 2; }; done
 
 all_targets=()
