@@ -392,8 +392,12 @@ DataUrlResult decode_whatwg(const uint8_t* in, size_t len, std::vector<uint8_t>&
     if (!serialize_hierarchical(f, s)) return fail(DataUrlError::not_a_data_url, first);
     const size_t comma = s.find(',');
     if (comma == std::string::npos) return fail(DataUrlError::missing_comma, k);
-    return process_whatwg(s.substr(0, comma), reinterpret_cast<const uint8_t*>(s.data()) + comma + 1,
-                          s.size() - comma - 1, nullptr, first, payload);
+    DataUrlResult r = process_whatwg(s.substr(0, comma), reinterpret_cast<const uint8_t*>(s.data()) + comma + 1,
+                                     s.size() - comma - 1, nullptr, first, payload);
+    // The body read was the serialization (percent-encoded, dot segments resolved): its offsets are not the input's.
+    // An error is reported where the path starts.
+    if (!r.ok()) r.position = first;
+    return r;
   }
   // The opaque path (and query): the first ',' before any '#' ends the MIME type portion.
   size_t comma = i;
