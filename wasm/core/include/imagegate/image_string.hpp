@@ -32,7 +32,6 @@ class ImageOut {
     ImageOut o;
     o.base_ = buf;
     o.pos_ = pos;
-    o.start_ = pos;
     o.limit_ = limit;
     return o;
   }
@@ -44,8 +43,6 @@ class ImageOut {
   // At least `n` writable bytes (in place: whatever is left of the buffer, which the reader is ahead of).
   uint8_t* room(size_t n, size_t& capacity);
   void wrote(size_t n);
-  // Bytes produced so far (in place: since the start; vector: currently held, i.e. since the last drain).
-  size_t held() const { return vec_ ? used_ : pos_ - start_; }
   // Vector mode: hands the held bytes to the owner and forgets them (their memory is reused).
   template <typename F> void drain(F&& f) {
     if (!vec_ || used_ == 0) return;
@@ -55,11 +52,10 @@ class ImageOut {
   void close() {  // vector mode: trims the vector to the bytes held
     if (vec_) vec_->resize(used_);
   }
-  size_t start() const { return start_; }
 
  private:
   uint8_t* base_ = nullptr;
-  size_t pos_ = 0, start_ = 0, limit_ = 0;
+  size_t pos_ = 0, limit_ = 0;
   std::vector<uint8_t>* vec_ = nullptr;
   size_t used_ = 0;
 };
@@ -88,7 +84,6 @@ class ImageStringDecoder {
   DataUrlError data_url_error() const { return data_url_error_; }
   const std::string& media_type() const { return media_type_; }  // a data URL's MIME type essence
   bool is_data_url() const { return data_url_; }
-  bool decoding() const { return verdict_ == Verdict::image && !ended_; }
   ImageOut& out() { return out_; }
   size_t decoded() const { return decoded_; }  // bytes written in total
 
