@@ -424,15 +424,39 @@ export function renderPicture({ model = '', prompt = '', index = 0, width, heigh
   return px;
 }
 
+const NOISY_PNG = { level: 1, adaptive: false, strategy: zlib.constants.Z_HUFFMAN_ONLY };
+export const MIN_IMAGE_BYTES = 1024;
+
+/**
+ * A real, decodable PNG of exactly `total` bytes (the image-bytes fault: benchmarks ask for "a 6 MiB PNG"): a noisy
+ * square picture (hard to compress, so its pixels are most of the file and a browser decodes that many pixels) whose
+ * side is chosen so that it fills about 97 % of `total`, then a private ancillary chunk (igPd: decoders skip it)
+ * before IEND pads it to the byte. `spec.width`/`height` are ignored. Deterministic: the same spec, the same bytes.
+ */
+export function pngOfBytes(spec, total) {
+  if (!Number.isInteger(total) || total < MIN_IMAGE_BYTES) throw new RangeError(`an image of ${total} bytes: at least ${MIN_IMAGE_BYTES}`);
+  const fill = total * 0.97;
+  let side = Math.max(8, Math.floor(Math.sqrt(fill / (3 * 0.985)))), png;
+  for (let tries = 0; ; tries++) {
+    png = encodePNG(renderPicture({ ...spec, width: side, height: side, noisy: true }), side, side, 3, NOISY_PNG);
+    if (png.length + 12 <= total || tries >= 6 || side <= 8) break;
+    side = Math.max(8, Math.floor(side * Math.sqrt(fill / png.length)));
+  }
+  const pad = total - png.length - 12;
+  if (pad < 0) throw new RangeError(`an image of ${total} bytes: too small for a picture`);
+  const iend = png.length - 12;
+  return Buffer.concat([png.subarray(0, iend), pngChunk('igPd', Buffer.alloc(pad)), png.subarray(iend)]);
+}
+
 // Encoded pictures are cached: tests and the demo request the same small images again and again.
 const imageCache = new Map();
 let imageCacheBytes = 0;
 export async function pictureBytes(spec, format) {
-  const key = JSON.stringify([spec.model, spec.prompt, spec.index, spec.width, spec.height, spec.noisy, format]);
+  const key = JSON.stringify([spec.model, spec.prompt, spec.index, spec.width, spec.height, spec.noisy, format, spec.bytes ?? null]);
   const hit = imageCache.get(key);
   if (hit) { imageCache.delete(key); imageCache.set(key, hit); return hit; }
-  const px = renderPicture(spec);
-  const bytes = await encodeImage(format, px, spec.width, spec.height, 3, spec.noisy ? { level: 1, adaptive: false, strategy: zlib.constants.Z_HUFFMAN_ONLY } : undefined);
+  const bytes = spec.bytes !== undefined ? pngOfBytes(spec, spec.bytes)
+    : await encodeImage(format, renderPicture(spec), spec.width, spec.height, 3, spec.noisy ? NOISY_PNG : undefined);
   imageCache.set(key, bytes);
   imageCacheBytes += bytes.length;
   for (const [k, v] of imageCache) {

@@ -5,6 +5,7 @@ export const FAULT_SPECS = {
   status: 'status', 'html-error': 'status', 'retry-after-ms': 'uint', truncate: 'uint', 'reset-after': 'uint',
   'stall-after': 'uint', delay: 'uint', 'delay-events': 'uint', 'fail-first': 'failfirst', chunk: 'chunk', eol: 'eol',
   'error-200': 'flag', 'bad-base64': 'flag', comments: 'flag', 'no-done': 'flag', 'error-mid-stream': 'flag', huge: 'flag',
+  'image-bytes': 'uint',  // every generated image (images API and chat) is a real PNG of exactly N bytes (≥ 1024; benchmarks)
   'not-ready': 'uint',  // GET /v1/generation: the first N lookups of each id answer 404 (the record lags)
   tag: 'uint',  // no effect: makes a fault string, and so fail-first's counter, unique to one caller (the soak test)
 };

@@ -2,7 +2,7 @@
 // edits, chat completions with images and streams, the generation lookup and the credit balance). Each route
 // returns { status, json | sse, headers?, bill? }; `bill` is what the server records as the generation's cost.
 import { MODELS, costOf, modelCapabilities, providerOptionsKey } from './catalogue.mjs';
-import { decodeImage, encodePNG, pictureBytes, renderPicture, seed32, sha, transformRGBA } from './encoders.mjs';
+import { MIN_IMAGE_BYTES, decodeImage, encodePNG, pictureBytes, renderPicture, seed32, sha, transformRGBA } from './encoders.mjs';
 import { GatewayError, invalid, missing } from './faults.mjs';
 
 // A fixed epoch for `created`: responses must be byte-identical for identical requests (tests compare two
@@ -63,6 +63,14 @@ function requireModel(body) {
   return m;
 }
 
+/** The image-bytes fault (a generated image of exactly N bytes, a PNG), checked: undefined when not asked for. */
+function imageBytesFault(f) {
+  const n = f['image-bytes'];
+  if (n === undefined) return undefined;
+  if (n < MIN_IMAGE_BYTES || n > 64 * 1024 * 1024) throw invalid(`Invalid value for mock fault 'image-bytes': ${n} (${MIN_IMAGE_BYTES} to 67108864)`, 'x-mock-fault', 'unknown_fault');
+  return n;
+}
+
 const b64Corrupt = (b64) => (b64.length > 10 ? `${b64.slice(0, 10)}@${b64.slice(11)}` : `${b64}@`);
 
 // ──────────────────────────────────────────────────────────────────────────────────────────── routes
@@ -103,10 +111,12 @@ export async function imagesGenerations(body, f) {
   }
   const noisy = !!f.huge;
   if (noisy) size = { width: 2048, height: 2048 };
+  const exactBytes = imageBytesFault(f);
+  if (exactBytes !== undefined) format = 'png';
 
   const data = [], meta = [];
   for (let i = 0; i < n; i++) {
-    const spec = { model: model.id, prompt: body.prompt, index: i, ...size, noisy };
+    const spec = { model: model.id, prompt: body.prompt, index: i, ...size, noisy, ...(exactBytes !== undefined ? { bytes: exactBytes } : {}) };
     const bytes = await pictureBytes(spec, format);
     const item = {};
     if (rf === 'url') {
@@ -115,7 +125,8 @@ export async function imagesGenerations(body, f) {
     } else item.b64_json = bytes.toString('base64');
     if (prefix === 'openai') item.revised_prompt = `${body.prompt.trim()}, rendered as a clean digital illustration`;
     data.push(item);
-    meta.push({ index: i, seed: seed32('seed', model.id, body.prompt, i), width: size.width, height: size.height, format });
+    const side = exactBytes !== undefined ? bytes.readUInt32BE(16) : null;  // the exact-size picture's own (square) size
+    meta.push({ index: i, seed: seed32('seed', model.id, body.prompt, i), width: side ?? size.width, height: side ?? size.height, format });
   }
   if (f['bad-base64'] && data[0].b64_json) data[0].b64_json = b64Corrupt(data[0].b64_json);
   const json = { created: creationTime(model.id, body.prompt), data };
@@ -207,7 +218,8 @@ export async function chatCompletions(body, f, id) {
         bytes = encodePNG(transformRGBA(src, i), src.width, src.height, 4);
       } else {
         const size = f.huge ? { width: 2048, height: 2048 } : chatImageSize(body);
-        bytes = await pictureBytes({ model: model.id, prompt, index: i, ...size, noisy: !!f.huge }, 'png');
+        const exactBytes = imageBytesFault(f);
+        bytes = await pictureBytes({ model: model.id, prompt, index: i, ...size, noisy: !!f.huge, ...(exactBytes !== undefined ? { bytes: exactBytes } : {}) }, 'png');
       }
       urls.push(`data:image/png;base64,${bytes.toString('base64')}`);
     }

@@ -634,6 +634,30 @@ test('faults: html-error, error-200, bad-base64, huge', async () => {
   assert.ok(end - start > 4 * 1024 * 1024, 'several MiB of base64');
 });
 
+test('faults: image-bytes=N gives real PNGs of exactly N bytes (images API, n = 2, and a streamed chat image); bad N is 400', async () => {
+  const N = 300_000;
+  const res = await images({ ...FOX, n: 2 }, { fault: `image-bytes=${N}` });
+  assert.equal(res.status, 200);
+  const pngs = res.json.data.map((d) => Buffer.from(d.b64_json, 'base64'));
+  assert.deepEqual(pngs.map((b) => b.length), [N, N]);
+  assert.notDeepEqual(pngs[0], pngs[1], 'one picture per index');
+  for (const [i, b] of pngs.entries()) {
+    const img = PNG.sync.read(b);  // a real PNG: pngjs decodes it (the padding chunk is ancillary)
+    assert.equal(img.width, img.height);
+    assert.ok(img.width * img.height * 3 > N * 0.9, 'the pixels are most of the file');
+    assert.deepEqual(res.json.provider_metadata.blackForestLabs.images[i].width, img.width);
+  }
+  const again = await images({ ...FOX, n: 2 }, { fault: `image-bytes=${N}` });
+  assert.equal(again.json.data[0].b64_json, res.json.data[0].b64_json, 'deterministic');
+  // A streamed chat image of exactly N bytes.
+  const raw = await rawPost('/chat/completions', chatBody({ stream: true }), { 'x-mock-fault': `image-bytes=${N}` });
+  const url = /"url":"(data:image\/png;base64,[^"]+)"/.exec(raw.body.toString('latin1'))[1];
+  assert.equal(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').length, N);
+  const tooSmall = await images(FOX, { fault: 'image-bytes=10' });
+  assert.equal(tooSmall.status, 400);
+  assert.equal(tooSmall.json.error.param, 'x-mock-fault');
+});
+
 test('faults: chunk=1 and chunk=random change write boundaries, not bytes', async () => {
   const small = { ...FOX, size: '16x12' };
   const whole = await rawPost('/images/generations', small);
