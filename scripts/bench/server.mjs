@@ -1,7 +1,8 @@
 // The benchmark's own HTTP server (node only): pre-built images responses for end-to-end runs, and (for the
 // Chromium driver) the repo's wasm/{js,dist}, scripts/bench/*.mjs, eventsource-parser and the bench pages.
 //   POST|GET /s/<bytes>/v1/images/generations  → an images response of about <bytes> bytes (two PNG-ish images)
-//   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/*, /node_modules/eventsource-parser/dist/*, /bench.html, /blank.html
+//   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/* (also the page bench's pages/), /node_modules/eventsource-parser/dist/*,
+//   /bench.html, /blank.html
 // Pages are served with COOP/COEP so that Chromium's performance.now() has 5 µs resolution, not 100 µs.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -26,11 +27,16 @@ export function imagesBody(size) {
   return bodies.get(size);
 }
 
-export function start({ port = 0, host = '127.0.0.1', serveFiles = false } = {}) {
+/**
+ * Options: serveFiles (also the static files above); isolate (default true: COOP/COEP, see above; the page bench
+ * turns it off to serve its pages as serve.mjs serves the demo page); headers (added to every page and file, e.g.
+ * the demo page's Content-Security-Policy).
+ */
+export function start({ port = 0, host = '127.0.0.1', serveFiles = false, isolate: isolated = true, headers: extra = {} } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const isolate = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin' };
+    const isolate = { ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin' } : {}), ...extra };
     const m = url.pathname.match(/^\/s\/(\d+)\/v1\/images\/generations$/);
     if (m) {
       req.resume();

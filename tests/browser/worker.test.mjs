@@ -76,6 +76,63 @@ test('images arrive by transfer: one buffer, the response\'s, moved from the wor
   assert.deepEqual([r.usage, r.requestId, r.warnings], [true, 'string', true]);
 });
 
+test('each image also arrives as a Blob made in the worker (same bytes and type); a finalCompletion has its events\' Blobs', async () => {
+  const r = await inPage(async ([key, chat]) => {
+    const { createWorkerClient } = await import('/imagegate/js/worker.mjs');
+    const c = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0 });
+    const same = async (img) => img.blob instanceof Blob && img.blob.type === img.mimeType &&
+      (await img.blob.arrayBuffer()).byteLength === img.bytes.length &&
+      new Uint8Array(await img.blob.arrayBuffer()).every((x, k) => x === img.bytes[k]);
+    const before = await c.workerStats();
+    const res = await c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '64x48', n: 2 });
+    const generated = await Promise.all(res.images.map(same));
+    const stream = c.chat.completions.stream(chat);
+    const events = [];
+    for await (const ev of stream) if (ev.type === 'image') events.push(ev);
+    const final = await stream.finalCompletion();
+    const finalImage = final.choices[0].message.images[0];
+    const after = await c.workerStats();
+    await c.terminate();
+    return { generated, streamed: await same(events[0]), finalSame: await same(finalImage),
+      blobBytes: after.blobBytes - before.blobBytes, imageBytes: res.images[0].bytes.length + res.images[1].bytes.length + events[0].bytes.length };
+  }, CHAT);
+  assert.deepEqual(r.generated, [true, true]);
+  assert.equal(r.streamed, true);
+  assert.equal(r.finalSame, true);
+  assert.equal(r.blobBytes, r.imageBytes, 'one Blob per image: the final completion reuses the event\'s');
+});
+
+test('memory: after 20 generations of 4–8 MiB images the worker\'s wasm heap in use is back to its baseline ± 1 MiB', async () => {
+  const MiB = 1024 * 1024;
+  await h.page.evaluate(async (key) => {
+    const { createWorkerClient } = await import('/imagegate/js/worker.mjs');
+    window.__memClient = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0 });
+    await window.__memClient.models.list();
+  }, KEY);
+  const stats = () => h.page.evaluate(() => window.__memClient.workerStats());
+  const baseline = await stats();
+  assert.ok(baseline.heapUsed > 0 && baseline.heapSize >= baseline.heapUsed, JSON.stringify(baseline));
+  const sizes = [];
+  let peak = baseline.heapSize;
+  for (let i = 0; i < 20; i++) {
+    const bytes = (4 + (i % 5)) * MiB;
+    h.server.mock.setFault(`image-bytes=${bytes}`);
+    sizes.push(await h.page.evaluate(async (k) => {
+      const res = await window.__memClient.images.generate({ model: 'bfl/flux-2-pro', prompt: `memory ${k}` });
+      return res.images[0].bytes.length;
+    }, i));
+    peak = Math.max(peak, (await stats()).heapSize);
+  }
+  const after = await stats();
+  await h.page.evaluate(() => window.__memClient.terminate());
+  assert.deepEqual(sizes, Array.from({ length: 20 }, (_, i) => (4 + (i % 5)) * MiB), 'every image arrived whole');
+  const drift = after.heapUsed - baseline.heapUsed;
+  assert.ok(Math.abs(drift) <= MiB, `heap in use ${baseline.heapUsed} → ${after.heapUsed} (${(drift / MiB).toFixed(2)} MiB)`);
+  assert.equal(after.calls, 0);
+  console.log(`# worker heap: in use ${(baseline.heapUsed / 1024).toFixed(1)} → ${(after.heapUsed / 1024).toFixed(1)} KiB; ` +
+    `linear memory ${(baseline.heapSize / MiB).toFixed(2)} → ${(after.heapSize / MiB).toFixed(2)} MiB (largest ${(peak / MiB).toFixed(2)})`);
+});
+
 test('a stream broken off early is freed in the worker; a full one gives finalCompletion with the events\' own images', async () => {
   const r = await inPage(async ([key, chat]) => {
     const { createWorkerClient } = await import('/imagegate/js/worker.mjs');

@@ -14,7 +14,21 @@ import { serializeError, reviveReason, SENT } from './worker-protocol.mjs';
 
 /** Per main-thread client: { client, calls: Map<id, AbortController>, streams: Map<id, { stream, it }> }. */
 const clients = new Map();
-const stats = { transferredBytes: 0, copiedBytes: 0 };
+const stats = { transferredBytes: 0, copiedBytes: 0, blobBytes: 0 };
+
+// Each decoded image also crosses as a Blob made here (image.blob): a page shows it through an object URL with no
+// copy of the bytes on the main thread (new Blob([bytes]) there costs ~2–3 ms per MiB). A finalCompletion's images
+// are its events' own bytes, so they get the events' own Blobs.
+const blobs = new WeakMap();  // the image's bytes (Uint8Array) → its Blob
+function blobOf(bytes, type) {
+  let blob = blobs.get(bytes);
+  if (!blob) {
+    blob = new Blob([bytes], { type });
+    blobs.set(bytes, blob);
+    stats.blobBytes += bytes.byteLength;
+  }
+  return blob;
+}
 
 const CALLS = new Set(['images.generate', 'images.edit', 'chat.completions.create', 'models.list',
   'generations.retrieve', 'credits.retrieve']);
@@ -43,7 +57,9 @@ function transferList(value, sent = null) {
       }
       return v;
     }
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || (typeof Blob === 'function' && v instanceof Blob) ||
+      (typeof ImageBitmap === 'function' && v instanceof ImageBitmap)) return v;
+    if (v.bytes instanceof Uint8Array && typeof v.mimeType === 'string' && !Object.hasOwn(v, 'blob')) v.blob = blobOf(v.bytes, v.mimeType);
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) v[i] = walk(v[i], depth + 1);
       return v;
@@ -56,9 +72,35 @@ function transferList(value, sent = null) {
   return { value: out, transfer: [...seen.keys()], keys: [...seen.values()] };
 }
 
-function reply(cid, id, value, sent = null) {
+function reply(cid, id, value, sent = null, bitmaps = []) {
   const { value: v, transfer, keys } = transferList(value, sent);
-  self.postMessage({ cid, id, ok: true, value: v, ...(sent ? { keys } : {}) }, transfer);
+  self.postMessage({ cid, id, ok: true, value: v, ...(sent ? { keys } : {}) }, [...transfer, ...bitmaps]);
+}
+
+/**
+ * With createWorkerClient({ bitmaps: true }): each decoded image also gets `bitmap`, an ImageBitmap decoded here
+ * (createImageBitmap of its Blob), transferred to the main thread, which then draws it with no decode and no copy
+ * (a canvas's 'bitmaprenderer' context). null where this browser cannot decode the image. The decodes run in turn,
+ * as the image decoder does them for <img> elements.
+ */
+async function attachBitmaps(value) {
+  const images = [];
+  const walk = (v, depth) => {
+    if (v === null || typeof v !== 'object' || depth > 16 || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return;
+    if (v.bytes instanceof Uint8Array && typeof v.mimeType === 'string') { images.push(v); return; }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x, depth + 1);
+  };
+  walk(value, 0);
+  const out = [];
+  for (const img of images) {
+    try {
+      img.bitmap = await createImageBitmap(blobOf(img.bytes, img.mimeType));
+      out.push(img.bitmap);
+    } catch {
+      img.bitmap = null;
+    }
+  }
+  return out;
 }
 const fail = (cid, id, err) => self.postMessage({ cid, id, ok: false, error: serializeError(err) });
 
@@ -79,11 +121,14 @@ async function handle(msg) {
   if (op === 'init') {
     // A client-level onRetry stays on the main thread: each request then has onRetry: true (worker.mjs).
     const client = await createClient(msg.options ?? {});
-    clients.set(cid, { client, calls: new Map(), streams: new Map(), finished: new Map() });
+    clients.set(cid, { client, calls: new Map(), streams: new Map(), finished: new Map(), bitmaps: msg.bitmaps === true && typeof createImageBitmap === 'function' });
     return reply(cid, id, { baseURL: client.baseURL, timeout: client.timeout, maxRetries: client.maxRetries, strict: client.strict });
   }
   if (op === 'stats') {
-    return reply(cid, id, { clients: clients.size, calls: state?.calls.size ?? 0, streams: state?.streams.size ?? 0, finished: state?.finished.size ?? 0, ...stats });
+    // The worker's wasm heap (the core's allocator): bytes in use (malloc'ed) and the linear memory's size.
+    const heap = wasm?._heapStats?.() ?? { used: 0, total: 0 };
+    return reply(cid, id, { clients: clients.size, calls: state?.calls.size ?? 0, streams: state?.streams.size ?? 0, finished: state?.finished.size ?? 0,
+      ...stats, heapUsed: heap.used, heapSize: heap.total });
   }
   if (!state) throw new Error(`imagegate worker: unknown client ${cid}`);
   switch (op) {
@@ -99,7 +144,7 @@ async function handle(msg) {
         const at = msg.optionsIndex;  // where the request options go (models.list and credits.retrieve: the only argument)
         args[at] = requestOptions(state, cid, id, args[at], controller);
         const value = await target[rest.at(-1)](...args);
-        return reply(cid, id, value);
+        return reply(cid, id, value, null, state.bitmaps ? await attachBitmaps(value) : []);
       } finally {
         state.calls.delete(id);
       }
@@ -125,7 +170,9 @@ async function handle(msg) {
       }
       // A finished stream holds no core state any more (its finally ran); it stays only for finalCompletion().
       if (r.done) { state.streams.delete(msg.stream); state.finished.set(msg.stream, s); }
-      return reply(cid, id, { done: !!r.done, value: r.done ? undefined : r.value, requestId: s.stream.requestId, generationId: s.stream.generationId ?? null }, s.sent);
+      // An image event's bitmap (with bitmaps: true); a finalCompletion's images have none (the events had them).
+      const bitmaps = state.bitmaps && !r.done && r.value?.type === 'image' ? await attachBitmaps(r.value) : [];
+      return reply(cid, id, { done: !!r.done, value: r.done ? undefined : r.value, requestId: s.stream.requestId, generationId: s.stream.generationId ?? null }, s.sent, bitmaps);
     }
     case 'final': {
       const s = state.streams.get(msg.stream) ?? state.finished.get(msg.stream);

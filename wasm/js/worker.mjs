@@ -319,19 +319,21 @@ function clientFacade(conn, info, clientOnRetry) {
 /**
  * createClient()'s API, run in a module Worker. Options: those of createClient except `fetch` (a function cannot
  * cross to the worker), plus `worker`: a Worker of your own (running a module that imports 'imagegate/worker/host'),
- * or the URL of such a module; by default the package's worker script.
+ * or the URL of such a module; by default the package's worker script; and `bitmaps`: each decoded image also carries
+ * an ImageBitmap decoded in the worker (worker-host.mjs). Every decoded image carries `blob`, a Blob made in the worker.
  */
 export async function createWorkerClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new ValidationError('The client options must be an object', null);
-  const { worker: given, onRetry, fetch, ...rest } = options;
+  const { worker: given, onRetry, fetch, bitmaps = false, ...rest } = options;
   if (fetch != null) throw new ValidationError('`fetch` cannot be passed to a worker client (functions do not cross to the worker): use createClient', 'fetch');
+  if (typeof bitmaps !== 'boolean') throw new ValidationError('`bitmaps` must be a boolean', 'bitmaps');
   checkOnRetry(onRetry, '');
   if (typeof Worker !== 'function') throw new ImagegateError('imagegate/worker needs Worker (a browser page or a worker)');
   const { worker, owned } = openWorker(given);
   const conn = new Connection(worker, owned);
   let info;
   try {
-    info = await conn.send('init', { options: { ...rest, ...(rest.baseURL !== undefined ? { baseURL: pageBaseURL(rest.baseURL) } : {}) } });
+    info = await conn.send('init', { bitmaps, options: { ...rest, ...(rest.baseURL !== undefined ? { baseURL: pageBaseURL(rest.baseURL) } : {}) } });
   } catch (err) {
     await conn.terminate();
     throw err;

@@ -7,12 +7,28 @@ export {
   InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
 } from './index.js';
 
+/**
+ * What a worker client's decoded images (images.generate/edit, chat images, stream image events) carry besides
+ * DecodedImage's fields: `blob`, a Blob of the same bytes and type made in the worker, so that a page can show an
+ * image (URL.createObjectURL) with no copy of its bytes on the main thread.
+ */
+export interface WorkerImageExtras {
+  blob: Blob;
+  /** With `bitmaps: true`: the image decoded in the worker (null if this browser cannot decode it). Not on a stream's finalCompletion() images. */
+  bitmap?: ImageBitmap | null;
+}
+
 export interface WorkerClientOptions extends Omit<ClientOptions, 'fetch'> {
   /**
    * The Worker to run in: a module Worker of your own whose script imports 'imagegate/worker/host', or the URL of
    * such a script. Default: the package's worker script (new URL(…, import.meta.url), found by Vite and webpack 5).
    */
   worker?: Worker | URL | string;
+  /**
+   * Also decode each image in the worker: images (and stream image events) carry `bitmap`, an ImageBitmap to draw
+   * with a canvas's 'bitmaprenderer' context (no decode, no copy of bytes on the main thread). Default false.
+   */
+  bitmaps?: boolean;
 }
 
 /**
@@ -30,6 +46,11 @@ export interface WorkerStats {
   /** Bytes of image buffers transferred to the main thread, and copied (0 unless a buffer could not be transferred). */
   transferredBytes: number;
   copiedBytes: number;
+  /** Bytes of the Blobs made in the worker (image.blob). */
+  blobBytes: number;
+  /** The worker's wasm heap: bytes in use by the core's allocator, and the size of its linear memory. */
+  heapUsed: number;
+  heapSize: number;
 }
 
 export interface WorkerClient extends Omit<Client, 'chat'> {
