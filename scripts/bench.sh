@@ -8,6 +8,8 @@ Runs the imagegate benchmarks and writes a markdown report (default bench/REPORT
   native   build/bench: imagegate_bench_native (scripts/bench/native/*.cpp), g++ Release
   node     scripts/bench/{base64,images,stream,startup,memory}.mjs under node --expose-gc
   chromium scripts/bench/browser.mjs: the same modules in headless /usr/bin/chromium (playwright-core)
+  page     scripts/bench/page.mjs: longest main-thread task, blocking time, frame gaps and click → image shown while
+           the demo page and its peers (scripts/bench/pages/) receive big images (once per bench, not with --check)
 Options:
   --quick     smoke run: one round, few samples, smaller sweeps (about a minute; the test suite may call it)
   --repeat N  run everything N times; each case keeps its best median (default 1)
@@ -82,6 +84,9 @@ for ((r = 1; r <= repeat; r++)); do
     stage "node $b" "$d/$b.json" "${node[@]}" scripts/bench/$b.mjs --json "${q[@]}"
   done
   stage chromium "$d/browser.json" node scripts/bench/browser.mjs --json "${q[@]}" 2> >(sed -u 's/^/  chromium: /' >&2)
+  # The page bench (issue 19): main-thread tasks and frames while pages show big images; its own runs and medians, so
+  # once per bench, and not in the gate.
+  ((r == 1 && !check)) && stage "chromium page" "$d/page.json" node scripts/bench/page.mjs --json "${q[@]}" 2> >(sed -u 's/^/  page: /' >&2)
   # The warm regime (scripts/bench/lib.mjs): the same comparisons without forced GC. Start-up and the native kernel
   # have no regime.
   if ((both_regimes)); then

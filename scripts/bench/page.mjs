@@ -14,13 +14,13 @@
 // (the same, bitmaps: true: decoded in the worker, drawn on a canvas) and naive.html (fetch + res.json() + fromBase64). Every page talks to the same in-process mock gateway, directly (the
 // demo page's Base URL set to it), under the demo page's Content-Security-Policy, not cross-origin isolated.
 // Usage: node scripts/bench/page.mjs [--json] [--quick] [--runs N] [--only images,stream,parallel] [--pages demo,client,worker,naive]
-//        [--trace-dir DIR] (keeps each run's trace)
+//        [--trace-dir DIR] (keeps each run's trace) [--no-cost] (skips the worker's start-up and memory)
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { start as startServe, CSP } from '../serve.mjs';
 import { start as startBenchServer } from './server.mjs';
-import { cliOptions, summarize, MiB } from './lib.mjs';
+import { cliOptions, summarize, isMain, MiB } from './lib.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCENARIOS = {
@@ -151,12 +151,15 @@ export function analyseTrace(trace, { tailMs = TAIL_MS } = {}) {
   const tbt = inWindow.reduce((s, t) => s + Math.max(0, ms(t.dur) - 50), 0);
   // Each task over 16 ms: its events' self time by label (function and script for JS, else the event's name).
   const long = inWindow.filter((t) => ms(t.dur) > 16).map((t) => {
-    const inside = onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask');
+    // ThreadControllerImpl::RunTask says who posted the task (e.g. response_body_loader.cc OnStateChange: an <img>
+    // reading its body); its self time is the task's work that no finer event covers.
+    const inside = onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask');
     const stack = [], self = new Map();
     const label = (e) => {
       const d = e.args?.data ?? {};
       if (d.functionName !== undefined || d.url) return `${e.name} ${d.functionName || '(anonymous)'} ${String(d.url ?? '').split('/').pop()}:${d.lineNumber ?? ''}`;
       if (d.type) return `${e.name} ${d.type}`;
+      if (e.name === 'ThreadControllerImpl::RunTask') return `task posted by ${String(e.args?.src_file ?? '').split('/').pop()} ${e.args?.src_func ?? ''}`;
       return e.name;
     };
     const add = (e, us) => { const k = label(e); self.set(k, (self.get(k) ?? 0) + us); };
@@ -235,14 +238,61 @@ async function warmMock(mock) {
   await post('/chat/completions', { model: 'google/gemini-2.5-flash-image', modalities: ['text', 'image'], messages: [{ role: 'user', content: PROMPT }] }, SCENARIOS.stream.imageBytes);
 }
 
-export async function runPage({ quick = false, runs, only = null, pages = null, traceDir = null, log = () => {} } = {}) {
+/**
+ * What the worker costs (README): import() → client ready for createClient and createWorkerClient, in a fresh context
+ * and after a reload (warm: HTTP and code caches), and the memory of the worker: its wasm linear memory (workerStats)
+ * and its JS realm (performance.measureUserAgentSpecificMemory, DedicatedWorkerGlobalScope; needs a cross-origin
+ * isolated page, hence the bench server's isolated pages), after one small generation.
+ */
+async function workerCost(browser, benchURL, gateway, samples) {
+  const one = async (page, kind) => page.evaluate(async ({ kind, gateway, key }) => {
+    const t0 = performance.now();
+    const client = kind === 'worker' ? await (await import('/wasm/js/worker.mjs')).createWorkerClient({ apiKey: key, baseURL: gateway })
+      : await (await import('/wasm/js/index.mjs')).createClient({ apiKey: key, baseURL: gateway });
+    const ready = performance.now() - t0;
+    await client.images.generate({ model: 'bfl/flux-2-pro', prompt: 'cost', size: '64x48' });
+    const out = { ready };
+    if (kind === 'worker') {
+      const st = await client.workerStats();
+      out.heapSize = st.heapSize;
+      const m = await performance.measureUserAgentSpecificMemory();
+      out.realm = m.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((s, b) => s + b.bytes, 0);
+      out.total = m.bytes;
+    }
+    return out;
+  }, { kind, gateway, key: KEY });
+  const res = { main: { fresh: [], warm: [] }, worker: { fresh: [], warm: [] } };
+  for (let i = 0; i < samples; i++) {
+    for (const kind of ['main', 'worker']) {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${benchURL}/blank.html`);
+        res[kind].fresh.push(await one(page, kind));
+        await page.goto(`${benchURL}/blank.html`);
+        res[kind].warm.push(await one(page, kind));
+      } finally {
+        await context.close();
+      }
+    }
+  }
+  const med = (xs, k) => summarize(xs.map((x) => x[k]).filter((x) => typeof x === 'number'));
+  return {
+    samples,
+    main: { freshReadyMs: med(res.main.fresh, 'ready'), warmReadyMs: med(res.main.warm, 'ready') },
+    worker: { freshReadyMs: med(res.worker.fresh, 'ready'), warmReadyMs: med(res.worker.warm, 'ready'),
+      heapSize: med(res.worker.fresh, 'heapSize'), realmBytes: med(res.worker.fresh, 'realm') },
+  };
+}
+
+export async function runPage({ quick = false, runs, only = null, pages = null, traceDir = null, cost = true, log = () => {} } = {}) {
   runs ??= quick ? 2 : 5;
   const serve = await startServe({ port: 0 });
   const bench = await startBenchServer({ port: 0, serveFiles: true, isolate: false, headers: { 'Content-Security-Policy': CSP } });
   const browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-renderer-backgrounding', '--disable-background-timer-throttling'],
+      '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--enable-blink-features=ForceEagerMeasureMemory'],
   });
   if (traceDir) mkdirSync(traceDir, { recursive: true });
   const scenarios = Object.keys(SCENARIOS).filter((s) => !only || only.includes(s));
@@ -268,6 +318,17 @@ export async function runPage({ quick = false, runs, only = null, pages = null, 
             out.errors.push(`${scenario}/${pageName}: ${err.message.split('\n')[0]}`);
           }
         }
+      }
+    }
+    if (cost) {
+      log('page: what the worker costs (start-up, memory)');
+      const isolated = await startBenchServer({ port: 0, serveFiles: true });
+      try {
+        out.cost = await workerCost(browser, isolated.url, mock.url, quick ? 2 : 7);
+      } catch (err) {
+        out.errors.push(`cost: ${err.message.split('\n')[0]}`);
+      } finally {
+        await isolated.close();
       }
     }
     out.load.push(await loadavg());
@@ -320,13 +381,23 @@ export function format(res) {
     }
   }
   if (where.length) lines.push('Tasks over 16 ms in the median run of each page (self time by trace event, ms):', '', ...where, '');
+  const c = res.cost;
+  if (c) {
+    const m = (s) => `${f1(s.median)} ms [${f1(s.min)}–${f1(s.max)}]`;
+    lines.push(`What the worker costs (${c.samples} fresh contexts; medians [min–max]):`, '',
+      '| | createClient | createWorkerClient |', '|---|---:|---:|',
+      `| import() → client ready, fresh context | ${m(c.main.freshReadyMs)} | ${m(c.worker.freshReadyMs)} |`,
+      `| import() → client ready, warm (reloaded page) | ${m(c.main.warmReadyMs)} | ${m(c.worker.warmReadyMs)} |`,
+      `| the worker's wasm linear memory | – | ${f1(c.worker.heapSize.median / MiB)} MiB |`,
+      `| the worker's JS realm (measureUserAgentSpecificMemory) | – | ${f1(c.worker.realmBytes.median / MiB)} MiB |`, '');
+  }
   if (res.errors?.length) lines.push(`Failed runs: ${res.errors.join('; ')}`, '');
   return lines.join('\n');
 }
 
-if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  const o = await cliOptions({ quick: false, json: false, runs: 0, only: '', pages: '', traceDir: '' });
-  const res = await runPage({ quick: o.quick, runs: o.runs || undefined, only: o.only ? String(o.only).split(',') : null,
+if (await isMain(import.meta.url)) {
+  const o = await cliOptions({ quick: false, json: false, runs: 0, only: '', pages: '', traceDir: '', noCost: false });
+  const res = await runPage({ quick: o.quick, runs: o.runs || undefined, cost: !o.noCost, only: o.only ? String(o.only).split(',') : null,
     pages: o.pages ? String(o.pages).split(',') : null, traceDir: o.traceDir || null, log: (s) => process.stderr.write(`${s}\n`) });
   console.log(o.json ? JSON.stringify(res) : format(res));
   if (!Object.keys(res.results).length) process.exit(1);

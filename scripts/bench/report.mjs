@@ -412,6 +412,13 @@ if (instr) {
     `| chat stream, one 8 MiB image in 64 KiB chunks | ${per(instr.stream, 8 * MiB / 3 * 4)} |`, '');
 }
 
+// ---- page responsiveness (issue 19): scripts/bench/page.mjs formats its own section ----
+const pageRun = runs.map((r) => readJson(path.join(dir, r.name, 'page.json'))).find(Boolean);
+if (pageRun) {
+  const { format: formatPage } = await import('./page.mjs');
+  md.push('## Page responsiveness while big images arrive (scripts/bench/page.mjs)', '', formatPage(pageRun), '');
+}
+
 // ---- targets table --------------------------------------------------------------------------------------------------
 // The warm regime's figures (a report of the warm runs, --warm-targets), beside the cold ones: no headline from one
 // regime alone.

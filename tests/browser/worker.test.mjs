@@ -102,6 +102,35 @@ test('each image also arrives as a Blob made in the worker (same bytes and type)
   assert.equal(r.blobBytes, r.imageBytes, 'one Blob per image: the final completion reuses the event\'s');
 });
 
+test('bitmaps: true: images and stream image events also carry an ImageBitmap decoded in the worker; a bad option is a ValidationError', async () => {
+  const r = await inPage(async ([key, chat]) => {
+    const { createWorkerClient } = await import('/imagegate/js/worker.mjs');
+    const c = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0, bitmaps: true });
+    const res = await c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '64x48', n: 2 });
+    const events = [];
+    for await (const ev of c.chat.completions.stream(chat)) if (ev.type === 'image') events.push(ev);
+    // The bitmap's pixels are the image's: drawn, the corner pixel equals the <img> decode of the same bytes.
+    const pixel = (src) => { const cv = new OffscreenCanvas(src.width, src.height); const g = cv.getContext('2d'); g.drawImage(src, 0, 0); return [...g.getImageData(3, 3, 1, 1).data]; };
+    const viaImg = await createImageBitmap(new Blob([res.images[0].bytes], { type: 'image/png' }));
+    const out = {
+      generated: res.images.map((i) => i.bitmap instanceof ImageBitmap && [i.bitmap.width, i.bitmap.height].join('x')),
+      streamed: events.map((e) => e.bitmap instanceof ImageBitmap && e.bitmap.width === e.width && e.bitmap.height === e.height),
+      samePixels: JSON.stringify(pixel(res.images[0].bitmap)) === JSON.stringify(pixel(viaImg)),
+    };
+    await c.terminate();
+    const plain = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0 });
+    out.noBitmap = !('bitmap' in (await plain.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '8x8' })).images[0]);
+    await plain.terminate();
+    out.bad = await createWorkerClient({ apiKey: key, bitmaps: 'yes' }).then(() => 'no error', (e) => [e.name, e.param]);
+    return out;
+  }, CHAT);
+  assert.deepEqual(r.generated, ['64x48', '64x48']);
+  assert.deepEqual(r.streamed, [true]);
+  assert.equal(r.samePixels, true);
+  assert.equal(r.noBitmap, true, 'only with bitmaps: true');
+  assert.deepEqual(r.bad, ['ValidationError', 'bitmaps']);
+});
+
 test('memory: after 20 generations of 4–8 MiB images the worker\'s wasm heap in use is back to its baseline ± 1 MiB', async () => {
   const MiB = 1024 * 1024;
   await h.page.evaluate(async (key) => {

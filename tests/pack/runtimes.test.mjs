@@ -27,6 +27,7 @@ import { EdgeRuntime } from 'edge-runtime';
 import { start } from '../../scripts/mock-gateway.mjs';
 import { root, bin, tarball, project } from './packed.mjs';
 import { PROBE_KEY, GENERATE, CHAT, expected } from './probe.mjs';
+import { CSP } from '../../scripts/serve.mjs';
 
 const run = promisify(execFile);
 const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
@@ -347,12 +348,12 @@ async function build() {
   return pagesBuilt;
 }
 
-function staticServer(dir) {
+function staticServer(dir, headers = {}) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
     const file = path.join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (!file.startsWith(dir + path.sep) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', ...headers }).end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -392,6 +393,71 @@ test('Chromium: the native ESM page and the esbuild, Vite and webpack 5 bundles'
     });
   } finally {
     await browser.close();
+  }
+});
+
+// imagegate/worker bundled: the default new Worker(new URL('./worker-host.mjs', import.meta.url), { type: 'module' }) must
+// give the bundler a worker chunk that finds its .wasm, and the page (served under the demo page's CSP, worker-src
+// 'self') does one images.generate through the worker with the exact bytes the gateway sent.
+const workerMain = `import { createWorkerClient } from 'imagegate/worker';
+const gw = JSON.parse(new URLSearchParams(location.search).get('gw'));
+const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+window.__result = (async () => {
+  const client = await createWorkerClient({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
+  const res = await client.images.generate(${JSON.stringify(GENERATE)});
+  const img = res.images[0];
+  const stats = await client.workerStats();
+  await client.terminate();
+  return { n: res.images.length, mimeType: img.mimeType, size: img.width + 'x' + img.height,
+    sha256: hex(await crypto.subtle.digest('SHA-256', img.bytes)), blob: img.blob instanceof Blob, copied: stats.copiedBytes };
+})().catch((e) => ({ threw: String(e), cause: String(e?.cause ?? '') }));
+`;
+let workerPages = null;
+const buildWorkerPages = () => (workerPages ??= (async () => {
+  const web = path.join(app, 'web-worker');
+  mkdirSync(path.join(web, 'vite'), { recursive: true });
+  writeFileSync(path.join(web, 'vite/main.mjs'), workerMain);
+  writeFileSync(path.join(web, 'vite/index.html'), '<!doctype html><title>vite worker</title><script type="module" src="./main.mjs"></script>');
+  await timed('Vite', 'vite build (imagegate/worker)', () => run(process.execPath, [bin('vite'), 'build', '--logLevel', 'error', '--base', './', 'vite'], { cwd: web }));
+  mkdirSync(path.join(web, 'webpack'));
+  writeFileSync(path.join(web, 'webpack/main.mjs'), workerMain);
+  await timed('webpack 5', 'webpack (production, imagegate/worker)', async () => {
+    const compiler = webpack({ mode: 'production', context: path.join(web, 'webpack'), entry: './main.mjs', devtool: false,
+      output: { path: path.join(web, 'webpack/dist'), filename: 'main.js' } });
+    const stats = await new Promise((resolve, reject) => compiler.run((err, st) => (err ? reject(err) : compiler.close(() => resolve(st)))));
+    assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
+  });
+  writeFileSync(path.join(web, 'webpack/dist/index.html'), '<!doctype html><title>webpack worker</title><script src="main.js"></script>');
+  return [{ name: 'Vite bundle (imagegate/worker)', path: '/web-worker/vite/dist/index.html', dist: path.join(web, 'vite/dist') },
+    { name: 'webpack 5 bundle (imagegate/worker)', path: '/web-worker/webpack/dist/index.html', dist: path.join(web, 'webpack/dist') }];
+})());
+
+test('Chromium: imagegate/worker bundled by Vite and webpack 5, under worker-src \'self\': one images.generate through the worker', async () => {
+  const pagesBuilt = await buildWorkerPages();
+  for (const { name, dist } of pagesBuilt) {
+    const files = readdirSync(dist, { recursive: true });
+    assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, `${name}: the .wasm once: ${files}`);
+  }
+  const server = await staticServer(app, { 'content-security-policy': CSP });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage();
+    const violations = [];
+    page.on('console', (m) => { if (/Content.Security.Policy|Refused/i.test(m.text())) violations.push(m.text()); });
+    for (const p of pagesBuilt) {
+      const result = await timed(`Chromium ${browser.version().split('.')[0]}`, p.name, async () => {
+        const res = await page.goto(`${base}${p.path}?gw=${encodeURIComponent(JSON.stringify(gwInfo))}`);
+        assert.match(res.headers()['content-security-policy'], /worker-src 'self'/);
+        await page.waitForFunction(() => window.__result, null, { timeout: 20_000 });
+        return page.evaluate(() => window.__result);
+      });
+      assert.deepEqual(result, { n: 1, mimeType: 'image/png', size: '40x30', sha256: want.generate.sha256, blob: true, copied: 0 }, p.name);
+    }
+    assert.deepEqual(violations, []);
+  } finally {
+    await browser.close();
+    server.close();
   }
 });
 

@@ -1,5 +1,8 @@
 // imagegate/worker: createClient()'s API with the wasm core and the transport in a module Worker.
-import type { Client, ClientOptions, ChatCompletionStream, ChatParams, StreamOptions } from './index.js';
+import type {
+  Client, ClientOptions, ChatCompletionStream, ChatParams, StreamOptions, DecodedImage, UrlImage, ImagesResponse,
+  ImageGenerateParams, ImageRequestOptions, ImageEditParams, ImageEditOptions,
+} from './index.js';
 
 export {
   ImagegateError, ValidationError, Base64DecodeError, DataUrlError, APIError, BadRequestError, AuthenticationError,
@@ -53,7 +56,16 @@ export interface WorkerStats {
   heapSize: number;
 }
 
-export interface WorkerClient extends Omit<Client, 'chat'> {
+/** A worker client's decoded image: DecodedImage plus the Blob made in the worker (and the bitmap, if asked for). */
+export type WorkerDecodedImage = DecodedImage & WorkerImageExtras;
+
+export interface WorkerClient extends Omit<Client, 'chat' | 'images'> {
+  images: {
+    generate(params: ImageGenerateParams & { response_format: 'url' }, options?: ImageRequestOptions): Promise<ImagesResponse<UrlImage>>;
+    generate(params: ImageGenerateParams & { response_format?: 'b64_json' }, options?: ImageRequestOptions): Promise<ImagesResponse<WorkerDecodedImage>>;
+    edit(params: ImageEditParams & { response_format: 'url' }, options?: ImageEditOptions): Promise<ImagesResponse<UrlImage>>;
+    edit(params: ImageEditParams & { response_format?: 'b64_json' }, options?: ImageEditOptions): Promise<ImagesResponse<WorkerDecodedImage>>;
+  };
   chat: {
     completions: {
       create: Client['chat']['completions']['create'];
