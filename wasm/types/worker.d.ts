@@ -7,6 +7,8 @@ export {
   InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
 } from './index.js';
 
+export { providerOptionsKey, modelCapabilities, checkCapabilities, estimateCost, closestModel } from './index.js';
+
 export interface WorkerClientOptions extends Omit<ClientOptions, 'fetch'> {
   /**
    * The Worker to run in: a module Worker of your own whose script imports 'imagegate/worker/host', or the URL of
@@ -39,6 +41,12 @@ export interface WorkerClient extends Omit<Client, 'chat'> {
       stream(params: ChatParams, options?: StreamOptions): WorkerChatCompletionStream;
     };
   };
+  /** The package's imagePart(), run in the worker (the base64 string comes back: a copy of its length). */
+  imagePart(source: Uint8Array | ArrayBuffer | Blob, mimeType?: string): Promise<{ type: 'image_url'; image_url: { url: string } }>;
+  /** The package's sniffImage(), run in the worker. */
+  sniffImage(bytes: Uint8Array | ArrayBuffer | Blob): Promise<import('./index.js').ImageInfo>;
+  /** The package version, as compiled into the worker's core. */
+  readonly version: string;
   /** Diagnostics: what the worker holds for this client. */
   workerStats(): Promise<WorkerStats>;
   /** Ends the client (and the worker, unless you passed your own Worker). Pending calls reject. */
