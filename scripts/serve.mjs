@@ -142,7 +142,8 @@ export async function start({ port = 8787, host = '127.0.0.1', gateway, apiKey, 
     if (req.url === '/server.json') {
       // What the page may know about this server: whether it proxies and whether it adds a key (never the key).
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-security-policy': CSP });
-      return res.end(JSON.stringify({ proxy: gatewayURL ? '/v1' : null, serverKey: !!(gatewayURL && apiKey), mock: !!mock }));
+      const connectSrc = CSP.split('; ').find((d) => d.startsWith('connect-src ')).split(' ').slice(1);
+      return res.end(JSON.stringify({ proxy: gatewayURL ? '/v1' : null, serverKey: !!(gatewayURL && apiKey), mock: !!mock, connectSrc }));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405); return res.end(); }
     serveStatic(req, res);
