@@ -4,7 +4,7 @@
 // base64 decoding all happen in a module Worker and the page keeps every frame. It never parses a gateway response.
 import {
   describeError, el, formatBytes, formatDuration, formatUSD, runSummary, copyImage, ObjectURLs, RENDERABLE, historyItem,
-  imageCard, overPixelCap,
+  imageCard, overPixelCap, retryNotice,
 } from './ui.mjs';
 import { saveGeneration, listGenerations, deleteGeneration, clearGenerations } from './history.mjs';
 import { startSlot } from './run.mjs';
@@ -454,7 +454,7 @@ function bringIntoView(node) {
   const r = node.getBoundingClientRect();
   const visible = r.top >= 0 && r.top < innerHeight * 0.6;
   if (narrow() || !visible) node.scrollIntoView({ block: 'start', behavior: 'instant' });
-  if (narrow() || node.getAttribute('role') === 'alert') node.focus?.({ preventScroll: true });
+  if (narrow() || node.getAttribute('role') === 'alert') (node === $('results') ? $('results-title') : node).focus?.({ preventScroll: true });
 }
 
 function resetResults() {
@@ -611,7 +611,7 @@ async function generate(spec = specFromForm()) {
       persist: async (r) => {
         try { await saveGeneration(stripForStorage(r)); } catch (err) { historyError = err; }
       },
-      onRetry: (info) => showRetry(run, info),
+      onRetry: (info) => showRetry(run, info, model.id, compare),
       onActivity: () => { run.lastActivity = performance.now(); },
       describe,
       card: cardOptions,
@@ -674,7 +674,7 @@ function tick(run) {
 }
 
 /** "Retrying in N s (rate limited)": counted down until the next attempt starts. */
-function showRetry(run, info) {
+function showRetry(run, info, model, compare) {
   const until = performance.now() + info.delayMs;
   run.retrying = true;
   clearInterval(run.retryTimer);
@@ -688,8 +688,7 @@ function showRetry(run, info) {
       run.lastActivity = performance.now();
       return;
     }
-    const why = info.error?.status === 429 ? 'rate limited' : info.error?.status ? `the gateway answered ${info.error.status}` : 'the connection failed';
-    box.textContent = `Retrying in ${Math.ceil(left / 1000)} s (${why}; retry ${info.attempt} of ${maxRetries()}).`;
+    box.textContent = `${compare ? `${model}: ` : ''}${retryNotice(info, left, maxRetries())}`;
     box.hidden = false;
   };
   show();

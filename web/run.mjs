@@ -48,6 +48,7 @@ export function startSlot(model, ctx) {
 
   const onRetry = (info) => {
     ctx.onRetry(info);
+    if (!ctx.compare) return;  // one model: the run bar's notice is the one
     const until = performance.now() + info.delayMs;
     clearInterval(retryTimer);
     const show = () => {

@@ -85,9 +85,9 @@ export function describeError(err, api, { baseURL = '', timeoutMs, keySent = tru
   return { kind: 'unknown', title: 'Something went wrong.', detail: d };
 }
 
-/** "Rate limited (429): retrying in 20 s (retry 1 of 2)" for onRetry's info; `leftMs` counts down. */
+/** "Retrying in 20 s (rate limited; retry 1 of 2)." for onRetry's info; `leftMs` counts down. */
 export function retryNotice({ attempt, error }, leftMs, maxRetries) {
-  const why = error?.status === 429 ? 'rate limited (429)'
+  const why = error?.status === 429 ? 'rate limited'
     : error?.status ? `the gateway answered ${error.status}` : 'the connection failed';
   const s = Math.max(0, Math.ceil(leftMs / 1000));
   return `Retrying in ${s} s (${why}; retry ${attempt} of ${maxRetries}).`;
