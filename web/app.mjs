@@ -144,6 +144,7 @@ function commitKeyInput() {
   const key = input.value.trim();
   input.value = '';  // the field never holds the key after it is taken
   if (!key) return;
+  $('key-state').classList.remove('bad');
   setKey(key);
   state.connectionOpen = false;
   loadModels();
@@ -432,12 +433,12 @@ function renderMask() {
 
 function setRunStatus(text) { $('run-status').textContent = text; }
 
-function showError({ kind, title, detail }) {
+function showError({ kind, title, detail }, { reveal = true } = {}) {
   const box = $('error');
   box.dataset.kind = kind;
   box.replaceChildren(...[el('strong', { text: title }), detail && el('span', { class: 'detail', text: detail })].filter(Boolean));
   box.hidden = false;
-  bringIntoView(box);
+  if (reveal) bringIntoView(box);
 }
 
 function clearError() {
@@ -561,9 +562,14 @@ async function generate(spec = specFromForm()) {
   if (!models.length) return fail('Pick a model first: the list loads from the gateway (reload it with ↻).', $('model'));
   if (!spec.prompt) return fail('Write a prompt first.', $('prompt'));
   if (!state.apiKey && !state.serverKey) {
+    // Said twice: in the results, and beside the key field, which takes the focus (on a phone: scrolled to).
+    const title = 'Paste your AI Gateway key under Connection first: the gateway needs one.';
     state.connectionOpen = true;
     renderConnection();
-    fail('Paste your AI Gateway key under Connection first: the gateway needs one.', $('api-key'));
+    showError({ kind: 'no-key', title, detail: '' }, { reveal: !narrow() });
+    $('key-state').textContent = title;
+    $('key-state').classList.add('bad');
+    $('api-key').focus();
     return;
   }
   for (const m of models) {

@@ -80,7 +80,11 @@ test('every size: prompt, model and Generate above the fold; the error and then 
     await page().click(tid('generate'));
     await page().waitForSelector(`${tid('error')}:not([hidden])`);
     assert.match(await page().textContent(tid('error')), /key/i);
-    await assertVisible(tid('error'), `the error at ${width}×${height}`);
+    // Wide: in the results beside the form; narrow: beside the key field, which has the focus.
+    if (width > 820) await assertVisible(tid('error'), `the error at ${width}×${height}`);
+    assert.match(await page().textContent(tid('key-state')), /Paste your AI Gateway key under Connection first/);
+    await assertVisible(tid('key-state'), `the key hint at ${width}×${height}`);
+    assert.equal(await page().evaluate(() => document.activeElement.dataset.testid), 'api-key');
     await h.screenshot(`page-${width}x${height}-no-key.png`, { fullPage: false });
     if (width === 375) await axe('with the no-key error on a phone');
 
