@@ -1,13 +1,15 @@
 // The benchmark's own HTTP server (node only): pre-built images responses for end-to-end runs, and (for the
 // Chromium driver) the repo's wasm/{js,dist}, scripts/bench/*.mjs, eventsource-parser and the bench pages.
 //   POST|GET /s/<bytes>/v1/images/generations  → an images response of about <bytes> bytes (two PNG-ish images)
+//   POST /s/<b64>/v1/chat/completions          → a streamed chat response (SSE, 64 KiB writes) carrying one decodable
+//                                                PNG of <b64> base64 characters (lib.mjs sseFixture, real: true)
 //   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/*, /node_modules/eventsource-parser/dist/*, /bench.html, /blank.html
 // Pages are served with COOP/COEP so that Chromium's performance.now() has 5 µs resolution, not 100 µs.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { imagesResponse } from './lib.mjs';
+import { imagesResponse, sseFixture } from './lib.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,6 +40,20 @@ export function start({ port = 0, host = '127.0.0.1', serveFiles = false } = {})
         const body = imagesBody(Number(m[1]));
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'x-request-id': 'req_bench', ...isolate });
         res.end(body);
+      });
+      return;
+    }
+    const c = url.pathname.match(/^\/s\/(\d+)\/v1\/chat\/completions$/);
+    if (c) {
+      req.resume();
+      req.on('end', async () => {
+        const fx = sseFixture(Number(c[1]), { real: true });
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'x-request-id': 'req_bench', ...isolate });
+        for (const chunk of fx.chunks) {
+          if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+          if (res.destroyed) return;
+        }
+        res.end();
       });
       return;
     }
