@@ -6,15 +6,13 @@
 //   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/*, /node_modules/eventsource-parser/dist/*, /bench.html, /blank.html
 // Pages are served with COOP/COEP so that Chromium's performance.now() has 5 µs resolution, not 100 µs.
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imagesResponse, sseFixture } from './lib.mjs';
+import { sendFile } from '../serve.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html',
-  '.json': 'application/json', '.map': 'application/json' };
 const STATIC = ['/wasm/js/', '/wasm/dist/', '/scripts/bench/', '/node_modules/eventsource-parser/dist/'];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>imagegate bench</title>
@@ -65,12 +63,11 @@ export function start({ port = 0, host = '127.0.0.1', serveFiles = false } = {})
     }
     if (!STATIC.some((p) => url.pathname.startsWith(p)) || url.pathname.includes('..')) { res.writeHead(404).end(); return; }
     try {
-      const data = await readFile(path.join(root, url.pathname));
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(url.pathname)] ?? 'application/octet-stream',
-        'Content-Length': data.length, 'Cache-Control': 'no-cache', ...isolate });
-      res.end(data);
+      // The demo server's static path (compressed by Accept-Encoding, ETag / Last-Modified, 304 on reload).
+      await sendFile(req, res, path.join(root, url.pathname), isolate);
     } catch {
-      res.writeHead(404).end();
+      if (res.headersSent) res.destroy();
+      else res.writeHead(404).end();
     }
   });
   return new Promise((resolve) => {
