@@ -498,6 +498,29 @@ md.push('```sh\nscripts/bench.sh            # full run (node + Chromium + native
 
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, md.join('\n'));
+// --readme FILE: the targets table (both regimes side by side) also replaces the block between the bench-table markers
+// of README.md's "Performance" section (a full run only: scripts/bench.sh passes it when it writes bench/REPORT.md).
+const readmeIdx = args.indexOf('--readme');
+if (readmeIdx > 0) {
+  const file = args[readmeIdx + 1];
+  const text = readFileSync(file, 'utf8');
+  const start = '<!-- bench-table:start -->', end = '<!-- bench-table:end -->';
+  const i = text.indexOf(start), j = text.indexOf(end);
+  if (i < 0 || j < i) {
+    console.error(`report: no ${start} … ${end} block in ${file}`);
+  } else {
+    const day = String(meta.date ?? new Date().toISOString()).slice(0, 10);
+    const block = [start,
+      `Taken ${day} by \`bash scripts/bench.sh\` on a ${meta.cores ?? os.cpus().length}-core ${cpu} VM (node ${nodeVersion}, Chromium ${chromiumVersion}); ` +
+      `load average ${meta.loadBefore ?? 'n/a'} before and ${meta.loadAfter ?? 'n/a'} after (other sessions shared the cores). ` +
+      'Every ratio is a ratio of medians against the peer in the same run, shown in both regimes: **cold** (a full GC before ' +
+      'every sample, as one request every few seconds) and **warm** (no forced GC, allocators reuse memory, as a batch). ' +
+      'The goals are for the warm regime. Rows with no warm figure have no regime (size, start-up, heap). Where a warm goal ' +
+      'is missed, [bench/PROFILES.md](bench/PROFILES.md) says where the time goes.', '',
+      ...tmd.slice(tmd.findIndex((l) => l.startsWith('| area'))), end].join('\n');
+    writeFileSync(file, text.slice(0, i) + block + text.slice(j + end.length));
+  }
+}
 const targetsIdx = args.indexOf('--targets');
 if (targetsIdx > 0) {
   // The number each target row measures, and which way is better (from its goal: "≥ 5×" higher, "≤ 2 ms" lower).
