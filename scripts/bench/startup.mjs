@@ -50,7 +50,8 @@ export function shippedSize() {
 }
 
 // The probe is an ES module file, as a user's app is: node's ESM loader is then already running when the app imports
-// imagegate (from \`node -e\` its first file import also pays the loader's own start, ~10 ms, measured as loaderStart).
+// imagegate (from \`node -e\` its first file import would also pay the loader's own start, ~10 ms). loaderStart = the
+// import of an empty module just before, from the same app module: the floor of any import().
 const PROBE = (entry) => `
 const l0 = performance.now();
 await import(${JSON.stringify(pathToFileURL(path.join(os.tmpdir(), 'imagegate-startup-empty.mjs')).href)});
