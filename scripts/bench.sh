@@ -116,7 +116,8 @@ if ((both_regimes)) && [[ -d $results/warm ]]; then
   node scripts/bench/report.mjs "$results/warm" --out "$results/warm/REPORT.md" --targets "$results/warm-targets.json" >/dev/null &&
     warm_args=(--warm-targets "$results/warm-targets.json") || log "the warm report failed: the report has the cold regime only"
 fi
-node scripts/bench/report.mjs "$results" --out "$out" "${warm_args[@]}"
+readme_args=(); [[ $out == bench/REPORT.md ]] && readme_args=(--readme README.md)
+node scripts/bench/report.mjs "$results" --out "$out" "${warm_args[@]}" "${readme_args[@]}"
 log "done in $((SECONDS - start)) s (load average after: $load_after)"
 if ((check)); then
   # Each run's own targets, so that their spread is the noise the gate allows for.

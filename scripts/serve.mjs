@@ -4,6 +4,8 @@
 // Without --gateway it starts the local mock gateway in-process.
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,27 +47,87 @@ function resolveStatic(urlPath) {
   return null;
 }
 
+// ---- static files: compressed by Accept-Encoding, revalidated with ETag / Last-Modified -----------------------------
+// Also used by the benchmark's server (scripts/bench/server.mjs), so that its page start-up figures are this server's.
+
+/** Types worth compressing (text, JSON, SVG and the .wasm); images are already compressed. */
+const COMPRESSIBLE = /^(text\/|application\/(json|wasm|javascript)|image\/svg\+xml)/;
+const MIN_COMPRESS = 256;
+const brotli = promisify(zlib.brotliCompress), gzip = promisify(zlib.gzip);
+/** file → { key: size+mtime, raw, br, gzip } (the encodings as promises, made on first request, kept until the file changes). */
+const fileCache = new Map();
+
+/** The coding to send for an Accept-Encoding header: 'br' preferred, then 'gzip', else null (identity). */
+export function pickEncoding(accept) {
+  const q = {};
+  for (const part of String(accept ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qp = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    q[name] = qp ? Number(qp.slice(2)) || 0 : 1;
+  }
+  const ok = (name) => (q[name] ?? q['*'] ?? 0) > 0;
+  return ok('br') ? 'br' : ok('gzip') ? 'gzip' : null;
+}
+
+function cached(file, info) {
+  const key = `${info.size}/${info.mtimeMs}`;
+  let entry = fileCache.get(file);
+  if (!entry || entry.key !== key) {
+    entry = { key, raw: readFile(file) };
+    entry.raw.catch(() => fileCache.delete(file));
+    fileCache.set(file, entry);
+  }
+  return entry;
+}
+function encoded(entry, encoding) {
+  if (!encoding) return entry.raw;
+  entry[encoding] ??= entry.raw.then((raw) => (encoding === 'br'
+    ? brotli(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+    : gzip(raw, { level: 9 })));
+  return entry[encoding];
+}
+
+/**
+ * Sends `file` (known to exist) for a GET or HEAD: 304 when the request's If-None-Match (or, without one,
+ * If-Modified-Since) matches; else the bytes, compressed by Accept-Encoding when the type is compressible (brotli
+ * quality 11 or gzip -9, cached per file until its size or mtime changes). `headers` are added to every answer.
+ * Cache-Control: no-cache — always revalidated, so a rebuild shows at once, and a reload that changed nothing is
+ * 304s (the browser then reuses its cache, and its compiled code).
+ */
+export async function sendFile(req, res, file, headers = {}) {
+  const info = await stat(file);
+  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  const compressible = COMPRESSIBLE.test(type) && info.size >= MIN_COMPRESS;
+  const common = {
+    ...headers, 'cache-control': 'no-cache', etag: `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
+    'last-modified': new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
+    ...(compressible ? { vary: 'Accept-Encoding' } : {}),
+  };
+  const inm = req.headers['if-none-match'];
+  const ims = Date.parse(req.headers['if-modified-since'] ?? '');
+  const fresh = inm !== undefined
+    ? inm.split(',').map((t) => t.trim()).some((t) => t === '*' || t.replace(/^W\//, '') === common.etag.replace(/^W\//, ''))
+    : Number.isFinite(ims) && Math.floor(info.mtimeMs / 1000) * 1000 <= ims;
+  if (fresh) {
+    res.writeHead(304, common);
+    return res.end();
+  }
+  const encoding = compressible ? pickEncoding(req.headers['accept-encoding']) : null;
+  const body = await encoded(cached(file, info), encoding);
+  res.writeHead(200, { ...common, 'content-type': type, 'content-length': body.length, ...(encoding ? { 'content-encoding': encoding } : {}) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 async function serveStatic(req, res) {
   const urlPath = new URL(req.url, 'http://x').pathname;
   let file = resolveStatic(urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
   try {
     const info = file ? await stat(file) : null;
     if (!info?.isFile()) throw new Error('not found');
-    const headers = {
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
-      // Always revalidated, so a rebuild shows at once; a 304 lets the browser reuse its cache (and its
-      // compiled wasm) when nothing changed.
-      'cache-control': 'no-cache', etag: `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
-    };
-    if (req.headers['if-none-match'] === headers.etag) {
-      res.writeHead(304, headers);
-      return res.end();
-    }
-    const body = await readFile(file);
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    await sendFile(req, res, file, { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
   } catch {
+    if (res.headersSent) return res.destroy();
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': CSP });
     res.end('not found\n');
   }
@@ -142,7 +204,8 @@ export async function start({ port = 8787, host = '127.0.0.1', gateway, apiKey, 
     if (req.url === '/server.json') {
       // What the page may know about this server: whether it proxies and whether it adds a key (never the key).
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-security-policy': CSP });
-      return res.end(JSON.stringify({ proxy: gatewayURL ? '/v1' : null, serverKey: !!(gatewayURL && apiKey), mock: !!mock }));
+      const connectSrc = CSP.split('; ').find((d) => d.startsWith('connect-src ')).split(' ').slice(1);
+      return res.end(JSON.stringify({ proxy: gatewayURL ? '/v1' : null, serverKey: !!(gatewayURL && apiKey), mock: !!mock, connectSrc }));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405); return res.end(); }
     serveStatic(req, res);

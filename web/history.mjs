@@ -54,3 +54,8 @@ export async function listGenerations() {
 export function deleteGeneration(id) {
   return run('readwrite', (store) => store.delete(id));
 }
+
+/** Removes every record (Clear all); the caller keeps them in memory for Undo. */
+export function clearGenerations() {
+  return run('readwrite', (store) => store.clear());
+}

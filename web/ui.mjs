@@ -27,29 +27,40 @@ export function formatUsage(usage) {
  * Turns any error into { kind, title, detail } for people. `api` is the package's namespace (error classes).
  * The messages of the package's errors never contain the key (it redacts what servers echo back).
  */
-export function describeError(err, api, { baseURL = '', timeoutMs } = {}) {
+export function describeError(err, api, { baseURL = '', timeoutMs, keySent = true, cspAllows = () => true } = {}) {
   const detail = [err?.message ?? String(err)];
   if (err?.requestId) detail.push(`request ${err.requestId}`);
   const d = detail.join(' — ');
+  const checkURL = `check the Base URL under Connection → Advanced (${baseURL}); it should end in /v1`;
   if (err instanceof api.APIUserAbortError) return { kind: 'cancelled', title: 'Cancelled.', detail: '' };
   if (err instanceof api.APIConnectionTimeoutError) {
+    if (/stalled/i.test(err.message ?? '')) {
+      return { kind: 'stall', title: 'The stream stalled: nothing arrived for too long, so it was ended. Try again (the limit is "Stall after" under Advanced).', detail: d };
+    }
     return { kind: 'timeout', title: `Timed out: no answer within ${formatDuration(timeoutMs)}. Try again, or raise the timeout under Advanced.`, detail: d };
   }
   if (err instanceof api.APIConnectionError) {
-    return { kind: 'network', title: `Network error: the gateway at ${baseURL} could not be reached (offline, wrong URL, or blocked by CORS — the /v1 proxy avoids CORS).`, detail: d };
+    if (!cspAllows(baseURL)) {
+      return { kind: 'csp', title: `This page's Content-Security-Policy does not allow connections to ${baseURL}: use /v1 (this server's proxy) or https://ai-gateway.vercel.sh/v1.`, detail: d };
+    }
+    return { kind: 'network', title: `Network error: the gateway at ${baseURL} could not be reached (offline, a wrong URL, or CORS; /v1 through this server avoids CORS).`, detail: d };
   }
   if (err instanceof api.AuthenticationError) {
-    return { kind: 'auth', title: 'The gateway rejected the key (401). Paste a valid AI Gateway key above.', detail: d };
+    if (!keySent) return { kind: 'auth', title: 'This gateway needs a key (401): paste your AI Gateway key under Connection.', detail: d };
+    return { kind: 'auth', title: 'The gateway rejected the key (401). Paste a valid AI Gateway key under Connection.', detail: d };
   }
   if (err instanceof api.PermissionDeniedError) {
-    return { kind: 'permission', title: 'The key may not use this model (403): a team rule or missing credits.', detail: d };
+    return { kind: 'permission', title: 'The key may not use this (403): a team rule or missing credits.', detail: d };
   }
   if (err instanceof api.NotFoundError) {
     const modelId = err.param?.modelId;
     if (modelId || err.type === 'model_not_found') {
       return { kind: 'unknown-model', title: `Unknown model${modelId ? ` “${modelId}”` : ''}: the gateway does not offer it. Reload the model list and pick another.`, detail: d };
     }
-    return { kind: 'not-found', title: `Not found (404): check the base URL (${baseURL}).`, detail: d };
+    return { kind: 'not-found', title: `Not found (404): ${checkURL}.`, detail: d };
+  }
+  if (err instanceof api.APIError && (err.status === 405 || err.status === 501)) {
+    return { kind: 'base-url', title: `The server refused the request (${err.status}): this is not a gateway's API — ${checkURL}.`, detail: d };
   }
   if (err instanceof api.RateLimitError) {
     const ms = err.retryAfterMs;  // the package reads retry-after-ms / retry-after for us
@@ -73,6 +84,25 @@ export function describeError(err, api, { baseURL = '', timeoutMs } = {}) {
   if (err instanceof api.APIError) return { kind: 'api', title: 'The gateway returned an error.', detail: d };
   return { kind: 'unknown', title: 'Something went wrong.', detail: d };
 }
+
+/** "Retrying in 20 s (rate limited; retry 1 of 2)." for onRetry's info; `leftMs` counts down. */
+export function retryNotice({ attempt, error }, leftMs, maxRetries) {
+  const why = error?.status === 429 ? 'rate limited'
+    : error?.status ? `the gateway answered ${error.status}` : 'the connection failed';
+  const s = Math.max(0, Math.ceil(leftMs / 1000));
+  return `Retrying in ${s} s (${why}; retry ${attempt} of ${maxRetries}).`;
+}
+
+/** "$0.04" (USD; more digits for small amounts). */
+export function formatUSD(v) {
+  if (v == null || !Number.isFinite(Number(v))) return '';
+  const n = Number(v);
+  return `$${n >= 1 ? n.toFixed(2) : n >= 0.01 ? n.toFixed(3) : n.toFixed(4)}`;
+}
+
+/** The largest image the page hands to the browser's decoder: declared width × height, in pixels. */
+export const PIXEL_CAP = 64e6;
+export const overPixelCap = (image) => image.width * image.height > PIXEL_CAP;
 
 /** Object URLs for Blobs, revoked together when their owner (the gallery, the history list) re-renders. */
 export class ObjectURLs {
@@ -107,15 +137,36 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A placeholder card that shows how much of an image has arrived. Returns { node, update(bytes) }. */
-export function progressCard(index) {
-  const label = el('span', { text: 'Waiting for the image…' });
+/**
+ * A placeholder card for an image on its way. Returns { node, update(bytes), preview(blob) }: `preview` shows what is
+ * decoded so far (browsers render a truncated PNG or JPEG progressively).
+ */
+export function progressCard(index, label0 = 'Waiting for the image…') {
+  const label = el('span', { text: label0 });
   const bar = el('progress', { 'aria-label': `Image ${index + 1} progress` });  // indeterminate: size unknown
-  const node = el('figure', { class: 'card pending', 'data-testid': 'image-progress', 'aria-busy': 'true' },
-    el('div', { class: 'placeholder' }, el('div', { class: 'spinner', 'aria-hidden': 'true' }), label, bar));
+  const holder = el('div', { class: 'placeholder' }, el('div', { class: 'spinner', 'aria-hidden': 'true' }), label, bar);
+  const node = el('figure', { class: 'card pending', 'data-testid': 'image-progress', 'aria-busy': 'true' }, holder);
+  let img = null;
+  let url = null;
   return {
     node,
     update(bytes) { label.textContent = `Receiving image ${index + 1}… ${formatBytes(bytes)}`; node.dataset.received = String(bytes); },
+    preview(blob) {
+      if (!img) {
+        img = el('img', { class: 'preview', alt: `Image ${index + 1}, still arriving`, 'data-testid': 'image-preview' });
+        node.prepend(img);
+        holder.querySelector('.spinner')?.remove();
+      }
+      const next = URL.createObjectURL(blob);
+      img.src = next;
+      if (url) URL.revokeObjectURL(url);
+      url = next;
+      node.dataset.previewBytes = String(blob.size);
+    },
+    remove() {
+      node.remove();
+      if (url) URL.revokeObjectURL(url);
+    },
   };
 }
 
@@ -123,7 +174,7 @@ export function progressCard(index) {
  * A result card: the image, its facts (model, time, size, bytes, usage) and actions (download, copy, open).
  * `image` is a stored image ({ blob, mimeType, format, width, height, size, url }).
  */
-export function imageCard(image, { model, durationMs, usage, index, urls, onOpen, onCopy, name }) {
+export function imageCard(image, { model, durationMs, usage, index, urls, onOpen, onCopy, onEdit, name }) {
   const facts = [model, image.width && image.height ? `${image.width}×${image.height}` : null,
     image.format !== 'unknown' ? image.format.toUpperCase() : null, formatBytes(image.size), formatDuration(durationMs)]
     .filter(Boolean);
@@ -141,7 +192,11 @@ export function imageCard(image, { model, durationMs, usage, index, urls, onOpen
   const url = urls.make(image.blob);
   const alt = `Image ${index + 1} from ${model}`;
   let visual;
-  if (RENDERABLE.has(image.format)) {
+  const capped = overPixelCap(image);
+  if (capped) {
+    // A few KB can declare 50 000 × 50 000 pixels: such an image is never handed to the browser's decoder.
+    visual = el('div', { class: 'placeholder', 'data-testid': 'pixel-cap', text: `Not shown: it declares ${image.width}×${image.height} pixels (${Math.round(image.width * image.height / 1e6)} MP), more than the page renders (${PIXEL_CAP / 1e6} MP). Download it to inspect it.` });
+  } else if (RENDERABLE.has(image.format)) {
     // Clicking the picture opens it too; the Open button is the keyboard route.
     visual = el('img', { src: url, alt, width: image.width || undefined, height: image.height || undefined, 'data-testid': 'result-image', decoding: 'async' });
     visual.addEventListener('click', () => onOpen(url, alt, image));
@@ -151,32 +206,37 @@ export function imageCard(image, { model, durationMs, usage, index, urls, onOpen
   const fileName = `${name}-${index + 1}.${EXT[image.format] ?? 'bin'}`;
   const actions = el('div', { class: 'card-actions' },
     el('a', { href: url, download: fileName, class: 'button small', 'data-testid': 'download', text: 'Download' }),
-    RENDERABLE.has(image.format) ? el('button', { type: 'button', class: 'small', 'data-testid': 'copy', text: 'Copy' }) : null,
-    RENDERABLE.has(image.format) ? el('button', { type: 'button', class: 'small', 'data-testid': 'open', text: 'Open' }) : null);
+    RENDERABLE.has(image.format) && !capped ? el('button', { type: 'button', class: 'small', 'data-testid': 'copy', text: 'Copy' }) : null,
+    RENDERABLE.has(image.format) && !capped ? el('button', { type: 'button', class: 'small', 'data-testid': 'open', text: 'Open' }) : null,
+    RENDERABLE.has(image.format) && !capped && onEdit ? el('button', { type: 'button', class: 'small', 'data-testid': 'edit-result', text: 'Edit this', 'aria-label': `Edit image ${index + 1}` }) : null);
   actions.querySelector('[data-testid="copy"]')?.addEventListener('click', () => onCopy(image));
   actions.querySelector('[data-testid="open"]')?.addEventListener('click', () => onOpen(url, alt, image));
+  actions.querySelector('[data-testid="edit-result"]')?.addEventListener('click', () => onEdit(image));
   card.append(visual, caption, actions);
   return card;
 }
 
-/** "model · 2 images · 1.2 s · input 6 · output 2112 tokens" */
+/** "model · 2 images · 1.2 s · $0.04 · input 6 · output 2112 tokens" */
 export function runSummary(record) {
   const n = record.images.length;
-  return [record.model, `${n} image${n === 1 ? '' : 's'}`, formatDuration(record.durationMs), formatUsage(record.usage)]
+  return [record.model, `${n} image${n === 1 ? '' : 's'}`, formatDuration(record.durationMs),
+    record.cost != null ? formatUSD(record.cost) : null, formatUsage(record.usage)]
     .filter(Boolean).join(' · ');
 }
 
 const STATUS_LABEL = { running: 'interrupted', cancelled: 'cancelled', error: 'failed' };
 
 /** One entry of the history list: thumbnails, prompt, facts, and Show / Delete buttons. */
-export function historyItem(record, { urls, onShow, onDelete }) {
+export function historyItem(record, { urls, onShow, onReuse, onDelete }) {
   const when = new Date(record.createdAt);
   const short = record.prompt.length > 60 ? `${record.prompt.slice(0, 57)}…` : record.prompt;
-  const thumbs = record.images.filter((img) => img.blob && RENDERABLE.has(img.format)).slice(0, 4)
+  const thumbs = record.images.filter((img) => img.blob && RENDERABLE.has(img.format) && !overPixelCap(img)).slice(0, 4)
     .map((img, i) => el('img', { src: urls.make(img.blob), alt: `Image ${i + 1} of “${short}”`, width: 64, height: 64, loading: 'lazy' }));
   const show = el('button', { type: 'button', class: 'small', text: 'Show', 'aria-label': `Show “${short}”` });
+  const reuse = el('button', { type: 'button', class: 'small', text: 'Reuse', 'data-testid': 'reuse', 'aria-label': `Reuse the settings of “${short}”` });
   const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'data-testid': 'history-delete', 'aria-label': `Delete “${short}”` });
   show.addEventListener('click', () => onShow(record));
+  reuse.addEventListener('click', () => onReuse(record));
   del.addEventListener('click', () => onDelete(record, del));
   return el('li', { class: 'history-item', 'data-testid': 'history-item', 'data-id': record.id, 'data-status': record.status },
     el('div', { class: 'thumbs' }, ...thumbs, record.input ? el('span', { class: 'badge', text: 'edit' }) : null),
@@ -185,8 +245,9 @@ export function historyItem(record, { urls, onShow, onDelete }) {
       el('p', { class: 'meta' },
         el('time', { dateTime: when.toISOString(), text: when.toLocaleString() }),
         ` · ${runSummary(record)}`,
-        STATUS_LABEL[record.status] ? el('span', { class: `badge ${record.status}`, text: STATUS_LABEL[record.status] }) : null)),
-    el('div', { class: 'history-actions' }, show, del));
+        STATUS_LABEL[record.status] ? el('span', { class: `badge ${record.status}`, text: STATUS_LABEL[record.status] }) : null),
+      record.error ? el('p', { class: 'failure', 'data-testid': 'history-error', text: record.error }) : null),
+    el('div', { class: 'history-actions' }, record.images.length || record.text ? show : null, reuse, del));
 }
 
 /** Copies an image to the clipboard. Browsers accept only PNG there, so other formats are converted first. */

@@ -11,7 +11,7 @@ import { cliOptions, summarize, fmtMs } from './lib.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-async function coldStart(browser, base, samples) {
+async function coldStart(browser, base, samples, regime) {
   const cold = [], warm = [];
   for (let i = 0; i < samples; i++) {
     const context = await browser.newContext();  // fresh context: empty HTTP cache, no code cache
@@ -39,6 +39,44 @@ async function coldStart(browser, base, samples) {
     cold: { importToDecode: pick(cold, 'importToDecode'), navigationToDecode: pick(cold, 'navigationToDecode') },
     reload: { importToDecode: pick(warm, 'importToDecode'), navigationToDecode: pick(warm, 'navigationToDecode') },
   };
+}
+
+/**
+ * The demo page (web/, served by scripts/serve.mjs as scripts/demo.sh does, static only): navigation start → the
+ * moment the page marks the core ready (`<html data-ready="true">`, web/app.mjs), in a fresh context and after a
+ * reload of the same context (HTTP cache warm: 304s). Also the bytes the page's resources took on the wire.
+ */
+async function pageStartup(browser, samples) {
+  const { start: startDemo } = await import('../serve.mjs');
+  const demo = await startDemo({ port: 0, gateway: null });
+  const fresh = [], reload = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const context = await browser.newContext();
+      await context.addInitScript(() => {
+        new MutationObserver((_, obs) => {
+          if (document.documentElement?.dataset.ready === 'true') { globalThis.__readyAt = performance.now(); obs.disconnect(); }
+        }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-ready'] });
+      });
+      const page = await context.newPage();
+      const probe = async () => {
+        await page.waitForFunction(() => globalThis.__readyAt > 0, null, { timeout: 30_000 });
+        return page.evaluate(() => ({ navigationToReady: globalThis.__readyAt,
+          transferred: performance.getEntriesByType('resource').reduce((a, e) => a + e.transferSize, 0) +
+            (performance.getEntriesByType('navigation')[0]?.transferSize ?? 0) }));
+      };
+      await page.goto(demo.url);
+      fresh.push(await probe());
+      await page.reload();
+      reload.push(await probe());
+      await context.close();
+    }
+  } finally {
+    await demo.close();
+  }
+  const pick = (xs, k) => summarize(xs.map((x) => x[k]));
+  return { samples, fresh: { navigationToReady: pick(fresh, 'navigationToReady'), transferred: pick(fresh, 'transferred') },
+    reload: { navigationToReady: pick(reload, 'navigationToReady'), transferred: pick(reload, 'transferred') } };
 }
 
 export async function runBrowser({ quick = false, only = null, log = () => {}, rounds, regime = 'cold' } = {}) {
@@ -80,9 +118,15 @@ export async function runBrowser({ quick = false, only = null, log = () => {}, r
     if (want('cold')) {
       log('chromium: cold start');
       try {
-        out.results.cold = await coldStart(browser, server.url, quick ? 1 : 9);
+        out.results.cold = await coldStart(browser, server.url, quick ? 1 : 9, regime);
       } catch (err) {
         (out.errors ??= []).push(`cold: ${err.message.split('\n')[0]}`);
+      }
+      log('chromium: demo page start-up');
+      try {
+        out.results.page = await pageStartup(browser, quick ? 1 : 7);
+      } catch (err) {
+        (out.errors ??= []).push(`page start-up: ${err.message.split('\n')[0]}`);
       }
     }
   } finally {
@@ -105,6 +149,12 @@ export async function format(res) {
       `  import('imagegate') → first decodeBase64, fresh context: ${fmtMs(c.cold.importToDecode.median)} ms [${fmtMs(c.cold.importToDecode.p10)}–${fmtMs(c.cold.importToDecode.p90)}]\n` +
       `  navigation start → first decodeBase64, fresh context:   ${fmtMs(c.cold.navigationToDecode.median)} ms\n` +
       `  import → first decode after a reload (cached):          ${fmtMs(c.reload.importToDecode.median)} ms`);
+  }
+  const p = res.results.page;
+  if (p) {
+    parts.push(`demo page start-up (scripts/serve.mjs, ${p.samples} fresh contexts, median):\n` +
+      `  navigation → core ready, fresh context: ${fmtMs(p.fresh.navigationToReady.median)} ms [${fmtMs(p.fresh.navigationToReady.p10)}–${fmtMs(p.fresh.navigationToReady.p90)}], ${Math.round(p.fresh.transferred.median / 1024)} KiB on the wire\n` +
+      `  navigation → core ready, reload:        ${fmtMs(p.reload.navigationToReady.median)} ms [${fmtMs(p.reload.navigationToReady.p10)}–${fmtMs(p.reload.navigationToReady.p90)}], ${Math.round(p.reload.transferred.median / 1024)} KiB on the wire`);
   }
   return parts.join('\n\n');
 }

@@ -17,6 +17,7 @@
 //   e2e.openai          openai v6 `images.generate` + Buffer.from(b64_json, 'base64') for each image
 //   e2e.fetch           fetch() + res.json() + Buffer.from (the minimal hand-written peer)
 //   e2e.floor           fetch() + arrayBuffer() (transport only, no parsing)
+//   e2e.floor.http      node:http (keep-alive) into one preallocated buffer of the Content-Length (node's floor)
 // In Chromium, end to end runs against the driver's server: imagegate (XHR) vs fetch + json() + fromBase64.
 // heap (node, fresh process per route): the wasm heap's malloc'ed bytes at the peak of one call and the
 // linear memory size, per response size.
@@ -96,8 +97,24 @@ async function e2eCasesNode(baseFor, size, quick) {
   if (!quick) {
     add('e2e.fetch', 'fetch + res.json() + Buffer.from', async () => bufs(await (await post()).json()));
     add('e2e.floor', 'fetch + arrayBuffer() (transport floor)', async () => (await post()).arrayBuffer());
+    // The node transport floor: node:http (keep-alive) straight into one buffer of the Content-Length's size.
+    const http = await import('node:http');
+    const agent = new http.Agent({ keepAlive: true });
+    const payload = JSON.stringify(PARAMS);
+    add('e2e.floor.http', 'node:http into a preallocated buffer (transport floor)', () => new Promise((resolve, reject) => {
+      const req = http.request(`${baseURL}/images/generations`, { method: 'POST', agent,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        const out = Buffer.allocUnsafeSlow(Number(res.headers['content-length']));
+        let o = 0;
+        res.on('data', (d) => { d.copy(out, o); o += d.length; });
+        res.on('end', () => resolve(out));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    }));
   }
-  for (const c of cases) { const out = await c.fn(); if (c.key !== 'e2e.floor') check(out, images, c.name); }
+  for (const c of cases) { const out = await c.fn(); if (!c.key.startsWith('e2e.floor')) check(out, images, c.name); }
   return { cases, notes };
 }
 

@@ -85,7 +85,8 @@ const yieldToLoop = () => new Promise((r) => setTimeout(r, 0));
 /**
  * Runs `cases` ([{ name, fn, bytes?, alloc?, selfTimed? }]) and returns [{ name, bytes, ms: {median,p10,p90,min,max,n},
  * mbps?, iters, rounds }]. `fn` may be async (then each call is awaited; use for I/O-bound cases). With
- * `selfTimed`, fn resolves with its own measurement in ms (e.g. "last chunk → image"), one call per sample.
+ * `selfTimed`, fn resolves with its own measurement in ms (e.g. "last chunk → image"), one call per sample, or with
+ * { ms, extra: { name: ms } }: the extra intervals of the same call are summarized beside it (out.extra[name]).
  * Options: rounds, samples (per round), sampleMs (target length of one sample), warmup (calls), maxMs (per case
  * per round: stop taking samples after this long, keeping at least 3).
  */
@@ -108,7 +109,7 @@ export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20,
     // of MiB of ArrayBuffers measures V8's external-memory GC heuristics rather than the code.
     const alloc = c.alloc ?? c.bytes ?? 0;
     if (alloc > 0) iters = Math.max(1, Math.min(iters, Math.ceil(maxGarbage / alloc)));
-    state.push({ c, iters, roundStats: [], all: [] });
+    state.push({ c, iters, roundStats: [], all: [], extras: [] });
   }
   for (let r = 0; r < rounds; r++) {
     for (const s of state) {
@@ -126,6 +127,7 @@ export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20,
           // fn measures itself and resolves with the milliseconds of the interval it is about.
           t0 = 0;
           t1 = await s.c.fn();
+          if (t1 && typeof t1 === 'object') { s.extras.push(t1.extra ?? {}); t1 = t1.ms; }
         } else if (s.c.async) {
           t0 = now();
           await s.c.fn();
@@ -143,11 +145,15 @@ export async function runCases(cases, { rounds = 3, samples = 11, sampleMs = 20,
       s.all.push(...xs);
     }
   }
-  return state.map(({ c, iters, roundStats, all }) => {
+  return state.map(({ c, iters, roundStats, all, extras }) => {
     const best = roundStats.reduce((a, b) => (b.median < a.median ? b : a));
     const overall = summarize(all);
     const ms = { ...best, min: overall.min, max: overall.max, n: overall.n, roundMedians: roundStats.map((x) => x.median) };
     const out = { name: c.name, ms, iters, rounds: roundStats.length };
+    if (extras.length) {
+      out.extra = {};
+      for (const k of Object.keys(extras[0])) out.extra[k] = summarize(extras.map((e) => e[k]).filter(Number.isFinite));
+    }
     if (c.bytes) {
       out.bytes = c.bytes;
       out.mbps = { median: mbps(c.bytes, ms.median), p10: mbps(c.bytes, ms.p90), p90: mbps(c.bytes, ms.p10) };
@@ -211,7 +217,7 @@ const crcTable = (() => {
 })();
 function crc32(bytes) {
   let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -227,6 +233,43 @@ export function pngish(n, { width = 1024, height = 1024, seed = 1 } = {}) {
   out.set([8, 6, 0, 0, 0], 24);           // 8-bit RGBA
   dv.setUint32(29, crc32(out.subarray(12, 29)));
   return out.subarray(0, Math.max(n, 33));
+}
+
+/**
+ * A real, decodable PNG of about `n` bytes (browsers draw it): 8-bit RGBA, `width` pixels wide, pseudo-random pixels
+ * (incompressible), zlib *stored* blocks (no compression work for anyone), one IDAT. For the "image shown" benches,
+ * where an <img> must load it.
+ */
+export function realPng(n, { width = 1024, seed = 7 } = {}) {
+  const row = width * 4 + 1;
+  const height = Math.max(1, Math.floor((n - 64) / (row + 5 * row / 65535)));
+  const raw = randomBytes(row * height, seed);
+  for (let y = 0; y < height; y++) raw[y * row] = 0;  // filter: none
+  const blocks = Math.ceil(raw.length / 65535);
+  const z = new Uint8Array(2 + raw.length + 5 * blocks + 4);
+  z[0] = 0x78; z[1] = 0x01;
+  let o = 2;
+  for (let b = 0; b < blocks; b++) {
+    const len = Math.min(65535, raw.length - b * 65535);
+    z[o] = b === blocks - 1 ? 1 : 0; z[o + 1] = len & 0xff; z[o + 2] = len >>> 8; z[o + 3] = ~len & 0xff; z[o + 4] = (~len >>> 8) & 0xff;
+    z.set(raw.subarray(b * 65535, b * 65535 + len), o + 5);
+    o += 5 + len;
+  }
+  let a = 1, bsum = 0;
+  for (let i = 0; i < raw.length; i++) { a += raw[i]; if (a >= 65521) a -= 65521; bsum += a; if (bsum >= 65521) bsum -= 65521; }
+  new DataView(z.buffer).setUint32(o, ((bsum << 16) | a) >>> 0);
+  const chunk = (type, data) => {
+    const c = new Uint8Array(12 + data.length);
+    const dv = new DataView(c.buffer);
+    dv.setUint32(0, data.length);
+    c.set(utf8(type), 4); c.set(data, 8);
+    dv.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)));
+    return c;
+  };
+  const ihdr = new Uint8Array(13);
+  const hv = new DataView(ihdr.buffer);
+  hv.setUint32(0, width); hv.setUint32(4, height); ihdr.set([8, 6, 0, 0, 0], 8);
+  return concatBytes([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', z), chunk('IEND', new Uint8Array(0))]);
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -297,6 +340,42 @@ function buildImagesResponse(totalBytes, count) {
   }
   parts.push(utf8('],"usage":{"total_tokens":4160,"input_tokens":10,"output_tokens":4150,"input_tokens_details":{"text_tokens":10,"image_tokens":0}}}'));
   return { body: concatBytes(parts), images };
+}
+
+// ---- the streamed chat fixture (stream.mjs, and the bench server's /s/<n>/v1/chat/completions) -------------------
+
+export const SSE_CHUNK = 64 * KiB;
+const sseCache = new Map();
+/**
+ * SSE body around one image of `b64Len` base64 characters, as chunks of SSE_CHUNK bytes; `last` = index of the image
+ * event's last chunk (aligned so that it ends exactly at the event's blank line). `real`: the image is a decodable
+ * PNG (realPng, about the same size) instead of PNG-ish bytes.
+ */
+export function sseFixture(b64Len, { real = false } = {}) {
+  const key = `${b64Len}/${real}`;
+  if (sseCache.has(key)) return sseCache.get(key);
+  const n = Math.floor(b64Len / 4) * 3;
+  const image = real ? realPng(n, { seed: b64Len }) : pngish(n, { width: 1536, height: 1024, seed: b64Len });
+  const meta = '"id":"gen-bench","object":"chat.completion.chunk","created":1732600000,"model":"google/gemini-2.5-flash-image"';
+  const pre = utf8(`data: {${meta},"choices":[{"index":0,"delta":{"role":"assistant","content":"Here is your image."}}]}\n\n`);
+  const head = utf8(`data: {${meta},"choices":[{"index":0,"delta":{"images":[{"type":"image_url","image_url":{"url":"data:image/png;base64,`);
+  const b64 = base64Bytes(image);
+  const tail = utf8('"}}]}}]}\n\n');
+  const post = utf8(`data: {${meta},"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n` +
+    `data: {${meta},"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":1290,"total_tokens":1302}}\n\n` +
+    'data: [DONE]\n\n');
+  const event = new Uint8Array(head.length + b64.length + tail.length);
+  event.set(head, 0); event.set(b64, head.length); event.set(tail, head.length + b64.length);
+  const chunks = [pre];
+  // Align from the end so the event's last chunk is a full SSE_CHUNK ending at its blank line.
+  const first = event.length % SSE_CHUNK;
+  if (first) chunks.push(event.subarray(0, first));
+  for (let o = first; o < event.length; o += SSE_CHUNK) chunks.push(event.subarray(o, o + SSE_CHUNK));
+  const last = chunks.length - 1;
+  chunks.push(post);
+  const fx = { chunks, last, image, eventBytes: event.length, b64Len: b64.length };
+  sseCache.set(key, fx);
+  return fx;
 }
 
 /** Environment description for the report. */

@@ -1,19 +1,19 @@
 // The benchmark's own HTTP server (node only): pre-built images responses for end-to-end runs, and (for the
 // Chromium driver) the repo's wasm/{js,dist}, scripts/bench/*.mjs, eventsource-parser and the bench pages.
 //   POST|GET /s/<bytes>/v1/images/generations  → an images response of about <bytes> bytes (two PNG-ish images)
+//   POST /s/<b64>/v1/chat/completions          → a streamed chat response (SSE, 64 KiB writes) carrying one decodable
+//                                                PNG of <b64> base64 characters (lib.mjs sseFixture, real: true)
 //   GET /wasm/js/*, /wasm/dist/*, /scripts/bench/* (also the page bench's pages/), /node_modules/eventsource-parser/dist/*,
 //   /bench.html, /blank.html
 // Pages are served with COOP/COEP so that Chromium's performance.now() has 5 µs resolution, not 100 µs.
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { imagesResponse } from './lib.mjs';
+import { imagesResponse, sseFixture } from './lib.mjs';
+import { sendFile } from '../serve.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html',
-  '.json': 'application/json', '.map': 'application/json' };
 const STATIC = ['/wasm/js/', '/wasm/dist/', '/scripts/bench/', '/node_modules/eventsource-parser/dist/'];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>imagegate bench</title>
@@ -47,6 +47,20 @@ export function start({ port = 0, host = '127.0.0.1', serveFiles = false, isolat
       });
       return;
     }
+    const c = url.pathname.match(/^\/s\/(\d+)\/v1\/chat\/completions$/);
+    if (c) {
+      req.resume();
+      req.on('end', async () => {
+        const fx = sseFixture(Number(c[1]), { real: true });
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'x-request-id': 'req_bench', ...isolate });
+        for (const chunk of fx.chunks) {
+          if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+          if (res.destroyed) return;
+        }
+        res.end();
+      });
+      return;
+    }
     if (!serveFiles) { res.writeHead(404).end(); return; }
     if (url.pathname === '/' || url.pathname === '/bench.html' || url.pathname === '/blank.html') {
       res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store', ...isolate });
@@ -55,12 +69,11 @@ export function start({ port = 0, host = '127.0.0.1', serveFiles = false, isolat
     }
     if (!STATIC.some((p) => url.pathname.startsWith(p)) || url.pathname.includes('..')) { res.writeHead(404).end(); return; }
     try {
-      const data = await readFile(path.join(root, url.pathname));
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(url.pathname)] ?? 'application/octet-stream',
-        'Content-Length': data.length, 'Cache-Control': 'no-cache', ...isolate });
-      res.end(data);
+      // The demo server's static path (compressed by Accept-Encoding, ETag / Last-Modified, 304 on reload).
+      await sendFile(req, res, path.join(root, url.pathname), isolate);
     } catch {
-      res.writeHead(404).end();
+      if (res.headersSent) res.destroy();
+      else res.writeHead(404).end();
     }
   });
   return new Promise((resolve) => {

@@ -21,39 +21,14 @@ import * as core from '../../wasm/js/core.mjs';
 import { createParser } from 'eventsource-parser';
 import {
   KiB, MiB, isNode, isMain, cliOptions, runCases, pngish, base64Bytes, utf8, sameBytes, environment, now, table,
-  fmt, fmtMs, sizeName, heapProbe, gc,
+  fmt, fmtMs, sizeName, heapProbe, gc, sseFixture, SSE_CHUNK,
 } from './lib.mjs';
 
 export const LATENCY_SIZES = [1 * MiB, 8 * MiB];
+export const E2E_SIZES = [1 * MiB, 4 * MiB, 8 * MiB];
 export const THROUGHPUT_SIZES = [1 * KiB, 16 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB, 28 * MiB];
-const CHUNK = 64 * KiB;
-
-const cache = new Map();
-/** SSE body around one image of `b64Len` base64 characters, as chunks; `last` = index of the event's last chunk. */
-export function sseFixture(b64Len) {
-  if (cache.has(b64Len)) return cache.get(b64Len);
-  const image = pngish(Math.floor(b64Len / 4) * 3, { width: 1536, height: 1024, seed: b64Len });
-  const meta = '"id":"gen-bench","object":"chat.completion.chunk","created":1732600000,"model":"google/gemini-2.5-flash-image"';
-  const pre = utf8(`data: {${meta},"choices":[{"index":0,"delta":{"role":"assistant","content":"Here is your image."}}]}\n\n`);
-  const head = utf8(`data: {${meta},"choices":[{"index":0,"delta":{"images":[{"type":"image_url","image_url":{"url":"data:image/png;base64,`);
-  const b64 = base64Bytes(image);
-  const tail = utf8('"}}]}}]}\n\n');
-  const post = utf8(`data: {${meta},"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n` +
-    `data: {${meta},"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":1290,"total_tokens":1302}}\n\n` +
-    'data: [DONE]\n\n');
-  const event = new Uint8Array(head.length + b64.length + tail.length);
-  event.set(head, 0); event.set(b64, head.length); event.set(tail, head.length + b64.length);
-  const chunks = [pre];
-  // Align from the end so the event's last chunk is a full CHUNK ending at its blank line.
-  const first = event.length % CHUNK;
-  if (first) chunks.push(event.subarray(0, first));
-  for (let o = first; o < event.length; o += CHUNK) chunks.push(event.subarray(o, o + CHUNK));
-  const last = chunks.length - 1;
-  chunks.push(post);
-  const fx = { chunks, last, image, eventBytes: event.length, b64Len: b64.length };
-  cache.set(b64Len, fx);
-  return fx;
-}
+const CHUNK = SSE_CHUNK;
+export { sseFixture };
 
 /** A pull-driven byte stream over `chunks`; marks.first / marks.last get the times chunk 0 / chunk `last` were enqueued. */
 function controlledStream(fx, marks) {
@@ -150,6 +125,103 @@ async function viaPeer(fx, decode) {
   return { latency: t1 - marks.last, total: t1 - marks.first, bytes };
 }
 
+// ---- end to end in a browser (Chromium): the bench server streams the response over loopback ----------------------
+
+/** Shows `bytes` as a page would: an <img> loaded from a Blob URL and decoded; resolves with the time it was done. */
+async function show(bytes) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    if (!img.naturalWidth) throw new Error('stream bench: the image did not decode');
+    return now();
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** The Resource Timing entry of the last chat request (responseStart = its first byte), waiting until it is filed. */
+async function lastChatEntry() {
+  for (let i = 0; i < 50; i++) {
+    const e = performance.getEntriesByType('resource').filter((x) => x.name.includes('/chat/completions')).at(-1);
+    if (e && e.responseStart > 0 && e.responseEnd > 0) return e;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  throw new Error('stream bench: no resource timing entry for the chat request');
+}
+
+/**
+ * One streamed request to the bench server; `consume(response | client)` resolves with { bytes, available, shown }.
+ * Measures first byte (Resource Timing responseStart) → image shown, plus request → shown and first byte → bytes.
+ */
+async function e2eSample(run) {
+  performance.clearResourceTimings();
+  const t0 = now();
+  const { bytes, available, shown } = await run();
+  const entry = await lastChatEntry();
+  return { bytes, ms: shown - entry.responseStart,
+    extra: { requestToShown: shown - t0, firstByteToBytes: available - entry.responseStart, transfer: entry.responseEnd - entry.responseStart } };
+}
+
+function e2eRoutes(serverURL, size, clients) {
+  const body = JSON.stringify({ model: 'google/gemini-2.5-flash-image', messages: MESSAGES, modalities: ['image', 'text'], stream: true });
+  return [
+    { key: 'e2e.imagegate', name: 'imagegate chat.completions.stream', fn: () => e2eSample(async () => {
+      let available = 0, bytes = null, shown = null;
+      for await (const ev of clients.ig.chat.completions.stream({ model: 'google/gemini-2.5-flash-image', messages: MESSAGES, modalities: ['image', 'text'] })) {
+        if (ev.type === 'image') { available = now(); bytes = ev.bytes; shown = show(bytes); }
+      }
+      return { bytes, available, shown: await shown };
+    }) },
+    { key: 'e2e.peer', name: 'fetch + body reader + eventsource-parser + JSON.parse + fromBase64', fn: () => e2eSample(async () => {
+      const res = await fetch(`${serverURL}/s/${size}/v1/chat/completions`, { method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k', accept: 'text/event-stream' }, body });
+      const reader = res.body.getReader();
+      const td = new TextDecoder();
+      let available = 0, bytes = null, shown = null;
+      const parser = createParser({
+        onEvent(ev) {
+          if (ev.data === '[DONE]') return;
+          for (const c of JSON.parse(ev.data).choices ?? []) {
+            for (const im of c.delta?.images ?? []) {
+              const url = im.image_url?.url ?? '';
+              bytes = Uint8Array.fromBase64(url.slice(url.indexOf(',') + 1));
+              available = now();
+              shown = show(bytes);
+            }
+          }
+        },
+      });
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.feed(td.decode(value, { stream: true }));
+      }
+      return { bytes, available, shown: await shown };
+    }) },
+  ];
+}
+
+async function measureE2e(serverURL, sizes, runOpts, log) {
+  const results = [];
+  for (const size of sizes) {
+    log(`stream e2e ${sizeName(size)}`);
+    const fx = sseFixture(size, { real: true });
+    const ig = await createClient({ baseURL: `${serverURL}/s/${size}/v1`, apiKey: 'k', maxRetries: 0 });
+    const cases = e2eRoutes(serverURL, size, { ig }).map((rt) => ({ ...rt, selfTimed: true, bytes: fx.eventBytes }));
+    for (const c of cases) {
+      const out = await c.fn();  // correctness check + warm-up
+      if (!sameBytes(out.bytes, fx.image)) throw new Error(`stream bench: ${c.name} returned wrong image bytes (${sizeName(size)})`);
+      const fn = c.fn;
+      c.fn = async () => { const r = await fn(); return { ms: r.ms, extra: r.extra }; };
+    }
+    const measured = await runCases(cases, { ...runOpts, log });
+    measured.forEach((m, i) => results.push({ group: 'e2e', size, eventBytes: fx.eventBytes, key: cases[i].key, ...m }));
+  }
+  return results;
+}
+
 function routes() {
   const r = [
     { key: 'api', name: 'imagegate chat.completions.stream (fetch injected)', fn: viaApi },
@@ -184,9 +256,12 @@ export async function run(opts = {}) {
   const runOpts = quick ? { rounds: 1, samples: 5, warmup: 1, maxMs: 1500 }
     : { rounds: opts.rounds ?? 3, samples: 9, warmup: 2, maxMs: 2000 };
   const log = opts.log ?? (() => {});
+  // End to end in Chromium (first byte → image shown, over loopback from the driver's server): not in --quick.
+  const e2eSizes = opts.e2eSizes ?? (quick || isNode || !opts.serverURL || typeof Uint8Array.fromBase64 !== 'function' ? [] : E2E_SIZES);
   const results = [
     ...await measure(latencySizes, 'latency', runOpts, log, 'latency'),
     ...await measure(throughputSizes, 'total', quick ? runOpts : { ...runOpts, samples: 5 }, log, 'throughput'),
+    ...(e2eSizes.length ? await measureE2e(opts.serverURL, e2eSizes, { ...runOpts, rounds: 2, samples: 7, maxMs: 3000 }, log) : []),
   ];
   // Heap during one streamed image of the largest latency size (8 MiB; through the public API).
   gc();
@@ -198,7 +273,7 @@ export async function run(opts = {}) {
     heap = { size: probeSize, eventBytes: fx.eventBytes, peakBytes: hp.peak - hp.before, retainedBytes: hp.after - hp.before,
       linearMemory: hp.bufferByteLength, decodedBytes: fx.image.length };
   }
-  return { bench: 'stream', env: environment(), quick, chunkBytes: CHUNK, latencySizes, throughputSizes, results, heap };
+  return { bench: 'stream', env: environment(), quick, chunkBytes: CHUNK, latencySizes, throughputSizes, e2eSizes, results, heap };
 }
 
 export function format(res) {
@@ -217,6 +292,14 @@ export function format(res) {
     t.push([sizeName(size), ...rows.map((r) => fmt(r?.mbps?.median)), ...rows.map((r) => fmtMs(r?.ms.median))]);
   }
   lines.push(`\nthroughput, first chunk → image (one event per size):\n${table(t)}`);
+  for (const size of res.e2eSizes ?? []) {
+    const rows = res.results.filter((r) => r.group === 'e2e' && r.size === size);
+    const ref = rows.find((r) => r.key === 'e2e.imagegate');
+    const t = [['first byte → image shown', 'median ms', 'p10–p90 ms', 'request → shown', 'first byte → bytes', 'imagegate ×']];
+    for (const r of rows) t.push([r.name, fmtMs(r.ms.median), `${fmtMs(r.ms.p10)}–${fmtMs(r.ms.p90)}`, fmtMs(r.extra?.requestToShown?.median),
+      fmtMs(r.extra?.firstByteToBytes?.median), r === ref ? '' : fmt(r.ms.median / ref.ms.median)]);
+    lines.push(`\nend to end over loopback, ${sizeName(size)} image (base64), streamed:\n${table(t)}`);
+  }
   const h = res.heap;
   if (h) lines.push(`\nwasm heap during one ${sizeName(h.size)} streamed image: peak ${fmt(h.peakBytes / MiB)} MiB (${fmt(h.peakBytes / h.eventBytes)}× the event, ${fmt(h.peakBytes / h.decodedBytes)}× the decoded image), linear memory ${fmt(h.linearMemory / MiB)} MiB, retained ${h.retainedBytes} B`);
   return lines.join('\n');

@@ -7,6 +7,7 @@ export const FAULT_SPECS = {
   'error-200': 'flag', 'bad-base64': 'flag', comments: 'flag', 'no-done': 'flag', 'error-mid-stream': 'flag', huge: 'flag',
   'image-bytes': 'uint',  // every generated image (images API and chat) is a real PNG of exactly N bytes (≥ 1024; benchmarks)
   'not-ready': 'uint',  // GET /v1/generation: the first N lookups of each id answer 404 (the record lags)
+  'declare-size': 'uint',  // images API: each PNG's header declares N×N pixels (a decompression bomb's claim; the data stays small)
   tag: 'uint',  // no effect: makes a fault string, and so fail-first's counter, unique to one caller (the soak test)
 };
 

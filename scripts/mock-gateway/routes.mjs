@@ -117,7 +117,12 @@ export async function imagesGenerations(body, f) {
   const data = [], meta = [];
   for (let i = 0; i < n; i++) {
     const spec = { model: model.id, prompt: body.prompt, index: i, ...size, noisy, ...(exactBytes !== undefined ? { bytes: exactBytes } : {}) };
-    const bytes = await pictureBytes(spec, format);
+    let bytes = await pictureBytes(spec, format);
+    if (f['declare-size'] && format === 'png') {  // IHDR width and height (the CRC is left stale: nobody should decode it)
+      bytes = Buffer.from(bytes);  // a copy: pictureBytes caches its buffers
+      bytes.writeUInt32BE(f['declare-size'], 16);
+      bytes.writeUInt32BE(f['declare-size'], 20);
+    }
     const item = {};
     if (rf === 'url') {
       // [INFERRED] a URL response; mock.invalid never resolves, which exercises a client's URL path.

@@ -43,7 +43,7 @@ test('a bad key (401) says so, on both routes', async () => {
   for (const model of [IMAGES, CHAT]) {
     const { kind, text } = await failWith(model);
     assert.equal(kind, 'auth', model);
-    assert.match(text, /^The gateway rejected the key \(401\)\. Paste a valid AI Gateway key above\.401 Invalid API key/);
+    assert.match(text, /^The gateway rejected the key \(401\)\. Paste a valid AI Gateway key under Connection\.401 Invalid API key/);
     assert.ok(!text.includes('vck_wrong_key'), 'the key is not in the message');
   }
   await h.screenshot('error-bad-key.png');
@@ -108,7 +108,7 @@ test('an invalid response (corrupt image, cut stream) is reported as such', asyn
   ({ kind, text } = await failWith(CHAT, 'cut me off'));
   assert.equal(kind, 'invalid-response');
   // What arrived before the cut is still shown.
-  assert.match(await h.page.textContent('#output-text'), /^Here is/);
+  assert.match(await h.page.textContent('[data-testid="output-text"]'), /^Here is/);
 });
 
 test('server errors (500, an error in the middle of a stream) are reported', async () => {

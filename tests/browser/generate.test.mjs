@@ -105,7 +105,7 @@ test('streamed chat: text appears as it arrives, an image shows its progress, th
       const p = document.querySelector('[data-testid="image-progress"]');
       if (p?.dataset.received) window.__seen.progress.push(Number(p.dataset.received));
       if (window.__seen.textBeforeImage === null && document.querySelector('[data-testid="result-card"]')) {
-        window.__seen.textBeforeImage = document.getElementById('output-text').textContent;
+        window.__seen.textBeforeImage = document.querySelector('[data-testid="output-text"]').textContent;
       }
     }).observe(document.getElementById('gallery'), { subtree: true, childList: true, attributes: true });
   });
@@ -149,7 +149,7 @@ test('cancel stops a stream at once and keeps what arrived', async () => {
   assert.match(await h.page.textContent('#run-status'), /^Cancelled after [\d.]+ (ms|s); what arrived is kept\.$/);
   assert.equal(await h.page.isHidden('[data-testid="error"]'), true);
   assert.equal(await h.page.locator('[data-testid="image-progress"]').count(), 0);
-  assert.equal(await h.page.textContent('#output-text'), 'Here is "a slow painting" as requested.');
+  assert.equal(await h.page.textContent('[data-testid="output-text"]'), 'Here is "a slow painting" as requested.');
   const item = h.page.locator('[data-testid="history-item"]').first();
   assert.equal(await item.getAttribute('data-status'), 'cancelled');
 
@@ -184,12 +184,12 @@ test('editing: an attached image (file picker) goes to the chat model, and the e
   assert.equal(content[1].type, 'image_url');
   const fixture = readFileSync(path.join(root, 'tests/fixtures/images/fox-64x48.png'));
   assert.equal(content[1].image_url.url, `data:image/png;base64,${fixture.toString('base64')}`);
-  assert.match(await h.page.textContent('#output-text'), /applied to your image/);
+  assert.match(await h.page.textContent('[data-testid="output-text"]'), /applied to your image/);
   assert.match(await h.page.textContent('[data-testid="image-facts"]'), /64×48/);
   await h.screenshot('edit.png');
 });
 
-test('editing: drop and paste attach an image too; an image model with an attachment is refused clearly', async () => {
+test('editing: drop and paste attach an image too; an image model that edits gets images.edit, one that cannot is refused clearly', async () => {
   const attachVia = (kind, file) => h.page.evaluate(async ({ kind, file }) => {
     const blob = await (await fetch(`/fixtures/images/${file}`)).blob();
     const dt = new DataTransfer();
@@ -207,12 +207,17 @@ test('editing: drop and paste attach an image too; an image model with an attach
   await attachVia('paste', 'fox-64x48.jpg');
   await h.page.waitForFunction(() => /fox-64x48\.jpg · 64×48/.test(document.getElementById('attachment-info').textContent));
 
-  await h.page.selectOption('#model', 'bfl/flux-2-pro');
+  // recraft-v3 takes no input image (the package's table): refused before anything is sent.
+  await h.page.selectOption('#model', 'recraft/recraft-v3');
   await h.page.fill('#prompt', 'edit me');
   await h.page.press('#prompt', 'Enter');
+  await h.page.waitForSelector('[data-testid="error"]:not([hidden])');
   assert.equal(await h.page.getAttribute('[data-testid="error"]', 'data-kind'), 'validation');
   assert.equal(await h.page.textContent('[data-testid="error"]'),
-    'Editing an attached image needs a chat model (for example google/gemini-2.5-flash-image). Pick one, or remove the image.');
+    'recraft/recraft-v3 cannot edit images. Pick a model that edits (for example bfl/flux-kontext-pro, openai/gpt-image-1, or a chat model), or remove the image.');
+  // FLUX.2 edits through the images API (POST /v1/images/edits).
+  await generateWith(h.page, { model: 'bfl/flux-2-pro', prompt: 'edit me' });
+  assert.equal(lastBody('/v1/images/edits').model, 'bfl/flux-2-pro');
 
   await generateWith(h.page, { model: 'google/gemini-2.5-flash-image', prompt: 'sharpen it' });
   const url = lastBody('/v1/chat/completions').messages.at(-1).content[1].image_url.url;

@@ -47,12 +47,16 @@ export async function launch({ gateway, mockKeys, apiKey, viewport = { width: 12
       return requests;
     },
     screenshot: (name, { fullPage = true } = {}) => page.screenshot({ path: path.join(artifactsDir, name), fullPage }),
-    /** Loads the page and waits until the wasm core is up, the history is read and (with a gateway) the models are in. */
-    async open(url = server.url) {
+    /**
+     * Loads the page and waits until the wasm core is up, the history is read and (with a gateway) the models are in.
+     * `options`: open the form's Options section (n, size, aspect ratio, provider options), as most tests need.
+     */
+    async open(url = server.url, { options = true } = {}) {
       await page.goto(url);
       await page.waitForSelector('html[data-ready="true"]', { timeout: 20000 });
       await page.waitForSelector('#history[data-loaded]', { state: 'attached', timeout: 20000 });
       if (gateway !== null) await page.waitForSelector('#model option[value="bfl/flux-2-pro"]', { state: 'attached', timeout: 20000 });
+      if (options) await page.$eval('#options', (d) => { d.open = true; });
     },
     async close() {
       await context.close();
@@ -87,4 +91,10 @@ export async function until(fn, { timeout = 5000, message = 'condition' } = {}) 
     if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Opens the page's connection form (it folds to one line once a key works), and its Advanced section if asked. */
+export async function showConnection(page, { advanced = false } = {}) {
+  if (await page.isHidden('#connection-form')) await page.click('#connection-toggle');
+  if (advanced) await page.$eval('#advanced', (d) => { d.open = true; });
 }

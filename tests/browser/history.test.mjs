@@ -77,7 +77,8 @@ test('entries can be deleted, one at a time, and stay deleted after a reload', a
     await items().first().getByRole('button', { name: /^Delete/ }).click();
     await h.page.waitForFunction((k) => document.querySelectorAll('[data-testid="history-item"]').length === k, n - 1);
   }
-  assert.match(await h.page.textContent('#history-status'), /^Deleted\. Nothing yet/);
+  assert.match(await h.page.textContent('#history-status'), /^Nothing yet/);
+  assert.match(await h.page.textContent('#undo-text'), /^Deleted “/);  // and Undo is offered (page-ux.test.mjs)
   const errors = h.consoleMessages.filter((m) => m.type === 'error' || m.type === 'pageerror');
   assert.deepEqual(errors, []);
 });

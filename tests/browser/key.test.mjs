@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODELS } from '../../scripts/mock-gateway.mjs';
-import { launch, generateWith, until } from './harness.mjs';
+import { launch, generateWith, until, showConnection } from './harness.mjs';
 
 const KEY = 'vck_SECRET_test_key_0123456789abcdef';
 let h;
@@ -101,6 +101,7 @@ test('a pasted key reloads the models, is never shown again, and travels only in
 });
 
 test('"remember on this device" keeps the key across reloads; unticking or forgetting removes it', async () => {
+  await showConnection(h.page);
   await h.page.check('#remember-key');
   assert.ok((await leakSurfaces()).localStorage.includes(KEY), 'ticked: the key is in localStorage');
   await h.open();
@@ -109,6 +110,7 @@ test('"remember on this device" keeps the key across reloads; unticking or forge
   await generateWith(h.page, { model: 'bfl/flux-2-pro', prompt: 'remembered key' });
   assert.equal(await h.page.isHidden('[data-testid="error"]'), true);
 
+  await showConnection(h.page);
   await h.page.uncheck('#remember-key');
   assert.ok(!(await leakSurfaces()).localStorage.includes(KEY), 'unticked: removed from localStorage');
   assert.match(await h.page.textContent('#key-state'), /kept in memory only/);
@@ -122,6 +124,7 @@ test('"remember on this device" keeps the key across reloads; unticking or forge
 });
 
 test('changing the base URL reloads the models; calling the gateway directly works too (CORS)', async () => {
+  await showConnection(h.page, { advanced: true });
   await h.page.fill('#api-key', KEY);
   await h.page.press('#api-key', 'Enter');
   const direct = h.server.mock.url;  // http://127.0.0.1:<port>/v1: another origin, reached directly

@@ -58,7 +58,7 @@ test('every control has a label, status regions are live, and the CSP is strict'
 
 test('without a gateway the model list fails with a readable message and the page stays usable', async () => {
   await h.page.waitForFunction(() => /Could not load the models/.test(document.getElementById('models-status').textContent));
-  assert.match(await h.page.textContent('#models-status'), /Not found \(404\): check the base URL/);
+  assert.match(await h.page.textContent('#models-status'), /Not found \(404\): check the Base URL/);
   await h.page.fill('#prompt', 'a fox');
   await h.page.press('#prompt', 'Enter');
   assert.equal(await h.page.textContent('[data-testid="error"]'), 'Pick a model first: the list loads from the gateway (reload it with ↻).');

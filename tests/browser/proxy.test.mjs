@@ -41,7 +41,9 @@ test('with a server key the page needs none, and the key never reaches the brows
   const page = await h.page.evaluate(() => document.documentElement.outerHTML + JSON.stringify({ ...localStorage }));
   assert.ok(!page.includes(SERVER_KEY));
   const info = await (await fetch(new URL('/server.json', h.server.url))).text();
-  assert.equal(info, '{"proxy":"/v1","serverKey":true,"mock":true}');
+  // What the page may know: whether there is a proxy and a key (never the key), and its CSP's connect-src (to
+  // explain a blocked Base URL).
+  assert.deepEqual(JSON.parse(info), { proxy: '/v1', serverKey: true, mock: true, connectSrc: ["'self'", 'https://ai-gateway.vercel.sh', 'http://127.0.0.1:*', 'http://localhost:*'] });
   await h.screenshot('narrow.png');
 });
 

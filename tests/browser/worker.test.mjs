@@ -352,3 +352,41 @@ test('your own Worker or URL: a module that imports imagegate/worker/host; a scr
   assert.deepEqual(r.broken, ['ImagegateError', true]);
   assert.deepEqual(r.bad, ['ValidationError', 'worker']);
 });
+
+test('helpers in the worker (imagePart, sniffImage, version) and stream previews as Blobs made there', async () => {
+  h.server.mock.setFault('huge,chunk=65536');
+  const r = await inPage(async ([key, chat]) => {
+    const w = await import('/imagegate/js/worker.mjs');
+    const main = await import('/imagegate/js/index.mjs');
+    const c = await w.createWorkerClient({ apiKey: key, baseURL: '/v1' });
+    const png = new Uint8Array(await (await fetch('/fixtures/images/fox-64x48.png')).arrayBuffer());
+    const blob = new Blob([png], { type: 'image/png' });
+    const [sniffed, part, mainPart] = await Promise.all([c.sniffImage(blob), c.imagePart(blob), main.imagePart(png)]);
+    const previews = [];
+    let image = null;
+    let bytesSeen = false;
+    for await (const ev of c.chat.completions.stream(chat)) {
+      if (ev.type === 'image-progress') {
+        bytesSeen ||= ev.bytes != null;
+        if (ev.preview) previews.push({ size: ev.preview.size, isBlob: ev.preview instanceof Blob, head: [...new Uint8Array(await ev.preview.slice(0, 8).arrayBuffer())], choice: ev.choice, index: ev.index });
+      }
+      if (ev.type === 'image') image = { length: ev.bytes.length, head: [...ev.bytes.subarray(0, 8)] };
+    }
+    const version = c.version;
+    await c.terminate();
+    return { sniffed: [sniffed.format, sniffed.width, sniffed.height], same: part.image_url.url === mainPart.image_url.url, version, mainVersion: main.version,
+      estimate: w.estimateCost({ id: 'bfl/flux-kontext-pro', type: 'image', pricing: { image: '0.04' } }, { n: 2 }).min, previews, image, bytesSeen };
+  }, CHAT);
+  assert.deepEqual(r.sniffed, ['png', 64, 48]);
+  assert.equal(r.same, true, 'imagePart in the worker gives the main thread\'s data URL');
+  assert.equal(r.version, r.mainVersion);
+  assert.equal(r.estimate, 0.08);
+  assert.equal(r.bytesSeen, false, 'no view of the worker\'s growing buffer crosses');
+  assert.ok(r.previews.length >= 1, 'at least one preview');
+  for (const p of r.previews) {
+    assert.equal(p.isBlob, true);
+    assert.deepEqual(p.head, r.image.head, 'a preview is the image\'s first bytes');
+    assert.ok(p.size > 0 && p.size <= r.image.length);
+    assert.deepEqual([p.choice, p.index], [0, 0]);
+  }
+});

@@ -276,3 +276,32 @@ TEST_CASE("non-streamed completion with images", "[chat]") {
   for (size_t cut = 0; cut < body.size(); ++cut)
     CHECK(parse(body.substr(0, cut)).kind != ChatCompletionResult::Kind::ok);
 }
+
+TEST_CASE("chat stream: pending_image names the image being decoded, as its event will", "[chat]") {
+  ChatStream s;
+  std::vector<ChatStreamEvent> out;
+  ChatStream::PendingImage p;
+  const auto feed = [&](const std::string& text) { s.feed(reinterpret_cast<const uint8_t*>(text.data()), text.size(), out); };
+  const std::string a = "data:image/png;base64," + b64(std::vector<uint8_t>(3000, 7));
+  // Choice 1 carries one image in the first event, then (in the second) a URL and a second data URL.
+  feed("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}},{\"index\":1,\"delta\":{\"images\":[{\"type\":\"image_url\",\"image_url\":{\"url\":");
+  CHECK_FALSE(s.pending_image(p));  // the string has not started yet
+  feed("\"" + a.substr(0, 100));
+  REQUIRE(s.pending_image(p));
+  CHECK(p.slot == 0);
+  CHECK(p.choice == 1);
+  CHECK(p.index == 0);
+  feed(a.substr(100) + "\"}}]}}]}\n\n");
+  CHECK_FALSE(s.pending_image(p));  // the event ended
+  feed("data: {\"choices\":[{\"index\":0,\"delta\":{}},{\"index\":1,\"delta\":{\"images\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}},{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + a.substr(0, 50));
+  REQUIRE(s.pending_image(p));
+  CHECK(p.choice == 1);
+  CHECK(p.index == 2);  // after the first event's image and this event's URL
+  CHECK(p.slot == 1);   // URLs take no slot: only decoded images do
+  feed(a.substr(50) + "\"}}]}}]}\n\ndata: [DONE]\n\n");
+  CHECK_FALSE(s.pending_image(p));
+  std::vector<int> indices;
+  for (const auto& e : out)
+    if (e.type == ChatStreamEvent::Type::image) indices.push_back(e.image_index * 10 + e.choice);
+  CHECK(indices == std::vector<int>{1, 11, 21});
+}

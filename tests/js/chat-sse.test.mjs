@@ -108,3 +108,37 @@ test('big images (copied out while they arrive): two in one event and one per ev
   }
   assert.equal(wasm._chatStreamCount(), 0);
 });
+
+test('image-progress carries the decoded prefix (a view of the image buffer) with its choice and index', async () => {
+  const first = randomBytes(200 << 10);
+  const second = randomBytes(900 << 10);
+  first.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
+  second.set([0xff, 0xd8, 0xff], 0);
+  const part = (x, mime) => ({ type: 'image_url', image_url: { url: `data:${mime};base64,${x.toString('base64')}` } });
+  const ev = (choice, images) => `data: ${JSON.stringify({ choices: [{ index: choice, delta: { images }, finish_reason: null }] })}\n\n`;
+  const text = ev(0, [part(first, 'image/png')]) + ev(0, [part(second, 'image/jpeg')]) + 'data: [DONE]\n\n';
+  const bytes = new TextEncoder().encode(text);
+  const client = await createClient({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', fetch: streamFetch(bytes, Array(Math.ceil(bytes.length / 16384)).fill(16384)) });
+  const previews = [];
+  let images = [];
+  for await (const e of client.chat.completions.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] })) {
+    if (e.type === 'image-progress' && e.bytes) previews.push({ choice: e.choice, index: e.index, copy: Buffer.from(e.bytes), view: e.bytes, decoded: e.decodedBytes });
+    if (e.type === 'image') images.push(e);
+  }
+  assert.equal(images.length, 2);
+  const of = (index) => previews.filter((p) => p.index === index);
+  assert.ok(of(0).length >= 3 && of(1).length >= 10, `previews of both images (${of(0).length}, ${of(1).length})`);
+  for (const p of previews) {
+    const full = p.index === 0 ? first : second;
+    assert.equal(p.choice, 0);
+    assert.equal(p.decoded, p.copy.length);
+    assert.ok(p.copy.length > 0 && p.copy.length <= full.length);
+    assert.ok(p.copy.equals(full.subarray(0, p.copy.length)), 'the prefix is the image\'s first bytes');
+  }
+  // Growing prefixes, and no copy: a preview is a view of the buffer the finished image is a view of too (until
+  // the buffer has to grow).
+  const lens = of(1).map((p) => p.copy.length);
+  assert.deepEqual(lens, [...lens].sort((a, b) => a - b));
+  assert.ok(of(1).some((p) => p.view.buffer === images[1].bytes.buffer), 'the last previews share the image\'s buffer');
+  assert.equal(wasm._chatStreamCount(), 0);
+});

@@ -58,6 +58,12 @@ struct JsSink final : ImageByteSink {
     return accs.back().second;
   }
   void image_bytes(uint64_t slot, const uint8_t* data, size_t len) override { append(at(slot), data, len); }
+  // What has arrived of an image still being decoded: a view of its buffer (no copy), or null.
+  val prefix(uint64_t slot) {
+    for (auto& [s, a] : accs)
+      if (s == slot && a.copied) return a.view.call<val>("subarray", 0, static_cast<double>(a.copied));
+    return val::null();
+  }
   val finish(uint64_t slot, size_t len) {
     for (size_t k = 0; k < accs.size(); ++k) {
       if (accs[k].first != slot) continue;
@@ -127,6 +133,14 @@ val events_val(StreamState& st, std::vector<ChatStreamEvent>& events) {
   o.set("events", list);
   o.set("pendingBytes", static_cast<double>(st.stream.pending_event_bytes()));
   o.set("pendingImage", st.stream.pending_event_has_image());
+  ChatStream::PendingImage p;
+  if (st.stream.pending_image(p)) {
+    val preview = val::object();
+    preview.set("choice", p.choice);
+    preview.set("index", p.index);
+    preview.set("bytes", st.sink.prefix(p.slot));
+    o.set("preview", preview);
+  }
   o.set("meta", to_val(st.stream.meta()));
   return o;
 }
@@ -139,7 +153,7 @@ uint32_t chat_stream_create() {
   return id;
 }
 
-// Returns {events, pendingBytes, pendingImage, meta}; an unknown handle gives null.
+// Returns {events, pendingBytes, pendingImage, preview?: {choice, index, bytes}, meta}; an unknown handle gives null.
 val chat_stream_feed(uint32_t id, uintptr_t ptr, uint32_t len) {
   std::vector<ChatStreamEvent> events;
   std::unique_ptr<StreamState>* st = streams().find(id);

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';  // not node:fs/promises: loading it costs ~4 ms at import (it pulls in readline)
 import { NodeXMLHttpRequest } from './node-xhr.mjs';
 import { _useNodeHost } from './core.mjs';
 
@@ -15,10 +15,12 @@ const url = import.meta.url;
 if (typeof url === 'string' && url.startsWith('file:') && typeof process === 'object' &&
     typeof process.versions?.node === 'string') {
   const glueFile = fileURLToPath(new URL('../dist/imagegate_wasm.mjs', url));
+  let glueRequire = null;
   _useNodeHost({
-    readFile: (fileURL) => readFile(fileURL),
+    readFile: (fileURL) => new Promise((resolve, reject) => readFile(fileURL, (err, data) => (err ? reject(err) : resolve(data)))),
     glue: {
-      require: createRequire(glueFile), __filename: glueFile, __dirname: dirname(glueFile), process,
+      // Made on the glue's first require() (it has none on the instantiateWasm path this package takes).
+      require: (name) => (glueRequire ??= createRequire(glueFile))(name), __filename: glueFile, __dirname: dirname(glueFile), process,
       // A page-like runtime's own XMLHttpRequest wins (e.g. a test environment that provides one).
       XMLHttpRequest: typeof globalThis.XMLHttpRequest === 'function' ? globalThis.XMLHttpRequest : NodeXMLHttpRequest,
     },

@@ -19,10 +19,18 @@
 //    browsers do.
 //  - an exception thrown by an event handler does not stop the request or the other handlers. It is rethrown
 //    on the next tick, as node's own EventTarget does, so it surfaces as an uncaught exception.
-import http from 'node:http';
-import https from 'node:https';
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 import { Buffer, constants as bufferConstants } from 'node:buffer';
+
+// node:http, node:https (which loads node:tls and node:crypto) and node:zlib are loaded on first use, not at import:
+// together they are about half of `import('imagegate')` in node (scripts/bench/startup.mjs), and a process that never
+// sends a request (codecs only) never needs them.
+const requireBuiltin = typeof process === 'object' && typeof process.getBuiltinModule === 'function'
+  ? (name) => process.getBuiltinModule(name) : createRequire(process.execPath);  // any absolute path resolves node: names
+let httpModule = null, httpsModule = null, zlibModule = null;
+const http = () => (httpModule ??= requireBuiltin('node:http'));
+const https = () => (httpsModule ??= requireBuiltin('node:https'));
+const zlib = () => (zlibModule ??= requireBuiltin('node:zlib'));
 
 const UNSENT = 0, OPENED = 1, HEADERS_RECEIVED = 2, LOADING = 3, DONE = 4;
 const MAX_REDIRECTS = 5;
@@ -36,10 +44,10 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
 const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2']);
 const DECODERS = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
+  gzip: () => zlib().createGunzip(),
+  'x-gzip': () => zlib().createGunzip(),
+  deflate: () => zlib().createInflate(),
+  br: () => zlib().createBrotliDecompress(),
 };
 
 /**
@@ -52,10 +60,8 @@ export const networkError = Symbol.for('imagegate.node-xhr.error');
 export const bodyStats = Symbol.for('imagegate.node-xhr.bodyStats');
 
 /** Keep-alive agents used by default; replace NodeXMLHttpRequest.httpAgent/httpsAgent to change them (e.g. a CA). */
-const defaultAgents = {
-  http: new http.Agent({ keepAlive: true }),
-  https: new https.Agent({ keepAlive: true }),
-};
+// Made on first use (with the modules they belong to).
+let httpAgent = null, httpsAgent = null;
 
 const domError = (message, name) => new DOMException(message, name);
 const invalidState = (what) => domError(`Failed to execute '${what}' on 'XMLHttpRequest': the object's state is not valid for this call.`, 'InvalidStateError');
@@ -182,8 +188,10 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
   static LOADING = LOADING;
   static DONE = DONE;
   /** Agents for http: and https: requests (keep-alive by default). Assign your own to change TLS options. */
-  static httpAgent = defaultAgents.http;
-  static httpsAgent = defaultAgents.https;
+  static get httpAgent() { return (httpAgent ??= new (http().Agent)({ keepAlive: true })); }
+  static set httpAgent(agent) { httpAgent = agent; }
+  static get httpsAgent() { return (httpsAgent ??= new (https().Agent)({ keepAlive: true })); }
+  static set httpsAgent(agent) { httpsAgent = agent; }
 
   onreadystatechange = null; onloadstart = null; onprogress = null; onabort = null; onerror = null;
   onload = null; ontimeout = null; onloadend = null;
@@ -286,7 +294,7 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
     value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
     if (!TOKEN.test(name)) throw domError(`'${name}' is not a valid HTTP header field name.`, 'SyntaxError');
     try {
-      http.validateHeaderValue(name, value);
+      http().validateHeaderValue(name, value);
     } catch {
       throw domError(`'${value}' is not a valid HTTP header field value.`, 'SyntaxError');
     }
@@ -460,7 +468,7 @@ export class NodeXMLHttpRequest extends SimpleEventTarget {
 
     let req;
     try {
-      req = (secure ? https : http).request(url, {
+      req = (secure ? https() : http()).request(url, {
         method,
         headers: outgoing,
         agent: secure ? NodeXMLHttpRequest.httpsAgent : NodeXMLHttpRequest.httpAgent,

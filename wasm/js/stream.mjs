@@ -19,13 +19,23 @@ function freeCoreState(core) {
   core.id = 0;
   core.scratch = 0;
 }
+/** An image-progress event from a feed's result. */
+function progressEvent({ pendingBytes, preview }) {
+  const ev = { type: 'image-progress', receivedBytes: pendingBytes };
+  if (preview) Object.assign(ev, { choice: preview.choice, index: preview.index, bytes: preview.bytes, decodedBytes: preview.bytes?.length ?? 0 });
+  return ev;
+}
+
 const dropped = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(freeCoreState) : null;
 
 /**
  * Events:
  *   { type: 'text', choice, delta }
  *   { type: 'image', choice, index, bytes, mimeType, format, width, height, mediaType?, url? }
- *   { type: 'image-progress', receivedBytes }   (while a (possibly huge) image event is arriving)
+ *   { type: 'image-progress', receivedBytes, choice?, index?, bytes? }   (while a (possibly huge) image event is
+ *     arriving: the event's bytes so far; with the image being decoded, its choice and index and `bytes`, a view of
+ *     what is decoded of it so far (no copy; valid until the next event; a truncated PNG/JPEG that browsers render
+ *     progressively), or null before its first byte)
  *   { type: 'usage', usage }
  *   { type: 'finish', choice, reason }
  * Iteration ends after [DONE]. A mid-stream error event throws APIError; a cut stream throws
@@ -144,7 +154,7 @@ export class ChatCompletionStream {
           yield ev.type === 'image' ? { type: 'image', choice: ev.choice, index: ev.index, ...publicImage(ev) } : ev;
         }
         enforceSizeLimit(result.pendingBytes);  // one event is held until it is complete: the limit is per event
-        if (!done && result.pendingImage) yield { type: 'image-progress', receivedBytes: result.pendingBytes };
+        if (!done && result.pendingImage) yield progressEvent(result);
         if (done) return;  // finish() always reports done or invalid; this is a safety net
       }
     } finally {

@@ -1,14 +1,14 @@
 // The module Worker behind imagegate/worker (js/worker.mjs): the package's own createClient (one client, one
 // request loop: client.mjs) runs here, with the wasm core and the transport; this file only adds the message
 // protocol. Messages in (from the main thread): { cid, id, op, ... } with op init | call | stream | next | return |
-// final | abort | drop | stats | dispose. Replies out: { cid, id, ok, value | error } and { cid, id, retry } events.
+// final | abort | drop | stats | helper | dispose. Replies out: { cid, id, ok, value | error } and { cid, id, retry } events.
 // Images leave as transferred ArrayBuffers (never copied); errors as { name, message, fields, cause }, rebuilt on the
 // main thread as the same classes (js/worker-protocol.mjs). Nothing here sends the key back.
 //
 // The listener is installed before the core loads (the manual entry: no top-level await), so no early message is
 // lost; createClient() awaits init() itself, which fetches the .wasm from next to the glue.
 import './packaged-wasm.mjs';
-import { createClient } from './api.mjs';
+import { createClient, imagePart, sniffImage, version } from './api.mjs';
 import { wasm } from './core.mjs';
 import { serializeError, reviveReason, SENT } from './worker-protocol.mjs';
 
@@ -29,6 +29,13 @@ function blobOf(bytes, type) {
   }
   return blob;
 }
+
+/** The package's functions that need the core, run here for a client (the main thread has no core loaded). */
+const HELPERS = {
+  imagePart,
+  // A Blob (or File) crosses by reference; its bytes are read here.
+  sniffImage: async (bytes) => sniffImage(typeof Blob === 'function' && bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes),
+};
 
 const CALLS = new Set(['images.generate', 'images.edit', 'chat.completions.create', 'models.list',
   'generations.retrieve', 'credits.retrieve']);
@@ -70,6 +77,24 @@ function transferList(value, sent = null) {
   const out = walk(value, 0);
   if (sent) for (const [buffer, key] of seen) sent.set(buffer, key);
   return { value: out, transfer: [...seen.keys()], keys: [...seen.values()] };
+}
+
+/** How often a stream's image-progress carries a preview Blob to the main thread. */
+const PREVIEW_INTERVAL_MS = 250;
+
+/**
+ * An image-progress event crosses without `bytes`: they are a view of the buffer the worker is still filling
+ * (transferring it would detach it; cloning would copy all of it on the main thread each time). Instead, at most
+ * every PREVIEW_INTERVAL_MS, `preview` is a Blob of the prefix made here, in the worker: a Blob crosses by reference.
+ */
+function progressForMainThread(s, ev) {
+  const bytes = ev.bytes;
+  ev.bytes = null;
+  if (!bytes?.length) return;
+  const now = performance.now();
+  if (s.lastPreview != null && now - s.lastPreview < PREVIEW_INTERVAL_MS) return;
+  s.lastPreview = now;
+  ev.preview = new Blob([bytes]);
 }
 
 function reply(cid, id, value, sent = null, bitmaps = []) {
@@ -122,7 +147,7 @@ async function handle(msg) {
     // A client-level onRetry stays on the main thread: each request then has onRetry: true (worker.mjs).
     const client = await createClient(msg.options ?? {});
     clients.set(cid, { client, calls: new Map(), streams: new Map(), finished: new Map(), bitmaps: msg.bitmaps === true && typeof createImageBitmap === 'function' });
-    return reply(cid, id, { baseURL: client.baseURL, timeout: client.timeout, maxRetries: client.maxRetries, strict: client.strict });
+    return reply(cid, id, { baseURL: client.baseURL, timeout: client.timeout, maxRetries: client.maxRetries, strict: client.strict, version });
   }
   if (op === 'stats') {
     // The worker's wasm heap (the core's allocator): bytes in use (malloc'ed) and the linear memory's size.
@@ -149,6 +174,10 @@ async function handle(msg) {
         state.calls.delete(id);
       }
     }
+    case 'helper': {
+      if (!Object.hasOwn(HELPERS, msg.name)) throw new Error(`imagegate worker: unknown helper ${msg.name}`);
+      return reply(cid, id, await HELPERS[msg.name](...msg.args));
+    }
     case 'stream': {
       const controller = new AbortController();
       const stream = state.client.chat.completions.stream(msg.params, requestOptions(state, cid, id, msg.options, controller));
@@ -168,6 +197,7 @@ async function handle(msg) {
         state.streams.delete(msg.stream);
         throw err;
       }
+      if (r.value?.type === 'image-progress') progressForMainThread(s, r.value);
       // A finished stream holds no core state any more (its finally ran); it stays only for finalCompletion().
       if (r.done) { state.streams.delete(msg.stream); state.finished.set(msg.stream, s); }
       // An image event's bitmap (with bitmaps: true); a finalCompletion's images have none (the events had them).

@@ -11,6 +11,9 @@ export {
   InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
 } from './errors.mjs';
 
+// Pure JavaScript (no core): the same functions as the main entry's.
+export { providerOptionsKey, modelCapabilities, checkCapabilities, estimateCost, closestModel } from './providers.mjs';
+
 let nextClient = 0;
 
 /** The packaged worker, written so that Vite, webpack 5 and plain pages find it (and a CSP's worker-src 'self'). */
@@ -292,6 +295,8 @@ function clientFacade(conn, info, clientOnRetry) {
     timeout: info.timeout,
     maxRetries: info.maxRetries,
     strict: info.strict,
+    /** The package version, as compiled into the worker's core. */
+    version: info.version ?? null,
     images: { generate: call('images.generate', 1), edit: call('images.edit', 1) },
     chat: {
       completions: {
@@ -308,6 +313,9 @@ function clientFacade(conn, info, clientOnRetry) {
     models: { list: call('models.list', 0) },
     generations: { retrieve: call('generations.retrieve', 1) },
     credits: { retrieve: call('credits.retrieve', 0) },
+    /** The package's imagePart() and sniffImage(), run in the worker (where the core is). */
+    imagePart: (source, mimeType) => conn.send('helper', { name: 'imagePart', args: [source, mimeType] }),
+    sniffImage: (bytes) => conn.send('helper', { name: 'sniffImage', args: [bytes] }),
     /** Diagnostics: what the worker holds for this client (open calls and streams) and how many bytes it moved. */
     workerStats: () => conn.send('stats'),
     /** Ends this client; the worker too when this client started it. Pending calls reject. */

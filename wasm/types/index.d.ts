@@ -454,7 +454,21 @@ export interface ChatCompletion {
 export type ChatStreamEvent =
   | { type: 'text'; choice: number; delta: string }
   | ({ type: 'image'; choice: number; index: number } & GeneratedImage)
-  | { type: 'image-progress'; receivedBytes: number }
+  | {
+      type: 'image-progress';
+      /** The data bytes of the event being received so far. */
+      receivedBytes: number;
+      /** With an image being decoded: its choice and index (as its image event will carry them). */
+      choice?: number;
+      index?: number;
+      /** What is decoded of that image so far: a view of its buffer (no copy), valid until the next event; null
+       *  before its first byte. A truncated PNG or JPEG renders progressively in browsers. (imagegate/worker: see
+       *  `preview`.) */
+      bytes?: Uint8Array<ArrayBuffer> | null;
+      decodedBytes?: number;
+      /** imagegate/worker only: the decoded prefix as a Blob made in the worker (at most every 250 ms; `bytes` is null there). */
+      preview?: Blob;
+    }
   | { type: 'usage'; usage: Record<string, unknown> }
   | { type: 'finish'; choice: number; reason: string };
 

@@ -10,6 +10,8 @@ export {
   InternalServerError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InvalidResponseError,
 } from './index.js';
 
+export { providerOptionsKey, modelCapabilities, checkCapabilities, estimateCost, closestModel } from './index.js';
+
 /**
  * What a worker client's decoded images (images.generate/edit, chat images, stream image events) carry besides
  * DecodedImage's fields: `blob`, a Blob of the same bytes and type made in the worker, so that a page can show an
@@ -72,6 +74,12 @@ export interface WorkerClient extends Omit<Client, 'chat' | 'images'> {
       stream(params: ChatParams, options?: StreamOptions): WorkerChatCompletionStream;
     };
   };
+  /** The package's imagePart(), run in the worker (the base64 string comes back: a copy of its length). */
+  imagePart(source: Uint8Array | ArrayBuffer | Blob, mimeType?: string): Promise<{ type: 'image_url'; image_url: { url: string } }>;
+  /** The package's sniffImage(), run in the worker. */
+  sniffImage(bytes: Uint8Array | ArrayBuffer | Blob): Promise<import('./index.js').ImageInfo>;
+  /** The package version, as compiled into the worker's core. */
+  readonly version: string;
   /** Diagnostics: what the worker holds for this client. */
   workerStats(): Promise<WorkerStats>;
   /** Ends the client (and the worker, unless you passed your own Worker). Pending calls reject. */

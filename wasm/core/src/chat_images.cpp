@@ -2,6 +2,7 @@
 #include "imagegate/chat_images.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -114,6 +115,25 @@ void ChatStream::drain() {
     if (pre.size() < kSniffPrefix) pre.insert(pre.end(), p, p + std::min(n, kSniffPrefix - pre.size()));
     sink_->image_bytes(slot_base_ + k, p, n);
   });
+}
+
+bool ChatStream::pending_image(PendingImage& out) const {
+  const auto& scanned = scanner_.images();
+  if (!scanner_.decoding_image() || scanned.empty()) return false;
+  // choices[i].delta.images[j]..., the only place the chat_delta target decodes
+  const auto choice_of = [](const JsonPath& path) -> size_t {
+    return path.size() >= 2 && path[1].is_index ? path[1].index : SIZE_MAX;
+  };
+  const size_t ci = choice_of(scanned.back().path);
+  if (ci >= 1024) return false;
+  // Its event counts every image of the choice before it: earlier events', and this event's data URLs and other URLs.
+  int index = ci < images_per_choice_.size() ? images_per_choice_[ci] : 0;
+  for (size_t k = 0; k + 1 < scanned.size(); ++k) index += choice_of(scanned[k].path) == ci;
+  for (const JsonPath& path : scanner_.url_paths()) index += choice_of(path) == ci;
+  out.slot = slot_base_ + scanned.size() - 1;
+  out.choice = static_cast<int>(ci);
+  out.index = index;
+  return true;
 }
 
 size_t ChatStream::stream_position(size_t data_offset) const {

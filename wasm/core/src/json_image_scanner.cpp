@@ -214,6 +214,7 @@ void JsonImageScanner::run(const uint8_t* data, size_t len, uint8_t* writable, s
         }
         if (decoder_.verdict() == ImageStringDecoder::Verdict::not_image) {
           // A URL that is not a data: URL: it stays in the document as it was sent.
+          url_paths_.push_back(std::move(images_.back().path));
           images_.pop_back();
           skeleton_.push_back('"');
           skeleton_ += decoder_.raw();

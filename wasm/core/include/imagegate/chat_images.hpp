@@ -86,6 +86,16 @@ class ChatStream : private SseHandler {
   // Progress of the event being received: its data bytes so far, and whether it holds an image.
   size_t pending_event_bytes() const { return parser_.pending_data_bytes(); }
   bool pending_event_has_image() const { return scanner_.decoding_image() || !scanner_.images().empty(); }
+  // The image whose string is being decoded right now (for progressive previews): its slot (the ImageByteSink's),
+  // and the choice and index its image event will carry. The event reads each choice's `index` field, which is not
+  // parsed before the event ends; this takes the choice's position in `choices`, which is the same in the streams
+  // gateways send (one entry per choice, in order). False when no image string is open.
+  struct PendingImage {
+    uint64_t slot = 0;
+    int choice = 0;
+    int index = 0;
+  };
+  bool pending_image(PendingImage& out) const;
   // id, object, created, model and system_fingerprint from the first chunk that carried them.
   const nlohmann::json& meta() const { return meta_; }
   // The stream so far as one chat completion (what create() returns): text joined, images by slot, finish reasons.

@@ -61,6 +61,8 @@ class JsonImageScanner {
   size_t input_position(size_t skeleton_pos) const;
   std::vector<ScannedImage>& images() { return images_; }
   const std::vector<ScannedImage>& images() const { return images_; }
+  // Where strings at an image's place were URLs other than data: URLs (they stay in the skeleton), in order.
+  const std::vector<JsonPath>& url_paths() const { return url_paths_; }
   // The image scanned last at exactly `path` (nlohmann keeps the last of repeated keys too), or null.
   const ScannedImage* find(const JsonPath& path) const;
   // The first image whose string failed, in document order, or null.
@@ -118,6 +120,7 @@ class JsonImageScanner {
   // A vector: only the last image is being written to (through decoder_'s ImageOut), and a new one starts only
   // after it ended, so growing the vector never moves bytes someone is writing.
   std::vector<ScannedImage> images_;
+  std::vector<JsonPath> url_paths_;
   size_t drain_from_ = 0;
   std::string skeleton_;
   std::vector<std::pair<size_t, size_t>> map_{{0, 0}};  // (skeleton offset, input offset) after each splice
