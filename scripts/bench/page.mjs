@@ -38,7 +38,30 @@ export const PAGES = {
 const PROMPT = 'a page bench picture';
 const KEY = 'vck_page_bench_key_0000';
 const TAIL_MS = 250;  // after the images are shown: work the page still does for them (history, cleanup) counts too
-const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink.user_timing', 'v8.execute'];
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink.user_timing', 'v8.execute',
+  'disabled-by-default-v8.cpu_profiler'];  // JS samples: which functions a long task ran
+
+/** The main thread's JS samples from the trace's CPU profile: [{ ts, label }], the leaf function of each sample. */
+function cpuSamples(events, pid, tid) {
+  const profiles = events.filter((e) => e.name === 'Profile' && e.pid === pid && e.tid === tid);
+  const out = [];
+  for (const p of profiles) {
+    const nodes = new Map();
+    let ts = p.args?.data?.startTime ?? p.ts;
+    for (const c of events.filter((e) => e.name === 'ProfileChunk' && e.pid === pid && e.id === p.id)) {
+      const prof = c.args?.data?.cpuProfile ?? {};
+      for (const n of prof.nodes ?? []) nodes.set(n.id, n);
+      const deltas = c.args?.data?.timeDeltas ?? [];
+      (prof.samples ?? []).forEach((id, i) => {
+        ts += deltas[i] ?? 0;
+        const f = nodes.get(id)?.callFrame ?? {};
+        const where = f.url ? ` ${String(f.url).split('/').pop()}:${(f.lineNumber ?? -1) + 1}` : '';
+        out.push({ ts, label: `${f.functionName || '(anonymous)'}${where}` });
+      });
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
 
 /**
  * In the page, before any of its scripts: a requestAnimationFrame recorder, the click time (capture phase, so before
@@ -101,6 +124,8 @@ const hook = (testid, id) => [`[data-testid="${testid}"]`, `#${id}`];
 async function setUpDemo(page, url, gateway, scenario) {
   await page.goto(url);
   await page.waitForSelector('html[data-ready="true"]', { timeout: 30000 });
+  // Folded settings (Advanced, Options) are opened so that their fields can be filled.
+  await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
   const baseURL = await page.$('[data-testid="base-url"]') ?? await page.$('#base-url');
   if (baseURL) await baseURL.fill(gateway);
   const keySel = await pick(page, hook('api-key', 'api-key'));
@@ -109,6 +134,7 @@ async function setUpDemo(page, url, gateway, scenario) {
   const modelSel = await pick(page, hook('model', 'model'));
   const model = scenario === 'stream' ? 'google/gemini-2.5-flash-image' : 'openai/gpt-image-1';
   await page.waitForSelector(`${modelSel} option[value="${model}"]`, { state: 'attached', timeout: 20000 });
+  await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
   await page.selectOption(modelSel, model);
   if (scenario !== 'stream') {
     const n = await page.$('[data-testid="n"]') ?? await page.$('#n');
@@ -150,6 +176,7 @@ export function analyseTrace(trace, { tailMs = TAIL_MS } = {}) {
   const longest = inWindow.reduce((m, t) => Math.max(m, ms(t.dur)), 0);
   const tbt = inWindow.reduce((s, t) => s + Math.max(0, ms(t.dur) - 50), 0);
   // Each task over 16 ms: its events' self time by label (function and script for JS, else the event's name).
+  const samples = cpuSamples(events, pid, tid);
   const long = inWindow.filter((t) => ms(t.dur) > 16).map((t) => {
     // ThreadControllerImpl::RunTask says who posted the task (e.g. response_body_loader.cc OnStateChange: an <img>
     // reading its body); its self time is the task's work that no finer event covers.
@@ -173,7 +200,17 @@ export function analyseTrace(trace, { tailMs = TAIL_MS } = {}) {
     for (const e of inside) add(e, e.dur - e.__frame.child);
     if (t.dur - covered > 0) self.set('(task, untraced)', (self.get('(task, untraced)') ?? 0) + t.dur - covered);
     const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, us]) => ({ what, ms: Math.round(ms(us) * 10) / 10 }));
-    return { atMs: Math.round(ms(t.ts - from)), ms: Math.round(ms(t.dur) * 10) / 10, top };
+    // JS functions (CPU profile samples inside the task, each counted until the next sample): the leaf's self time.
+    const js = new Map();
+    const inTask = samples.filter((x) => x.ts >= t.ts && x.ts <= t.ts + t.dur);
+    inTask.forEach((x, i) => {
+      const next = inTask[i + 1]?.ts ?? t.ts + t.dur;
+      if (x.label.startsWith('(idle)') || x.label.startsWith('(program)')) return;
+      js.set(x.label, (js.get(x.label) ?? 0) + (next - x.ts));
+    });
+    const functions = [...js].sort((a, b) => b[1] - a[1]).slice(0, 4).filter(([, us]) => us >= 500)
+      .map(([what, us]) => ({ what, ms: Math.round(ms(us) * 10) / 10 }));
+    return { atMs: Math.round(ms(t.ts - from)), ms: Math.round(ms(t.dur) * 10) / 10, top, functions };
   });
   return { longestTaskMs: longest, tbtMs: tbt, tasks: inWindow.length, long };
 }
@@ -376,7 +413,8 @@ export function format(res) {
   for (const [scenario, byPage] of Object.entries(res.results)) {
     for (const [pageName, r] of Object.entries(byPage)) {
       for (const t of r.longTasks ?? []) {
-        where.push(`- ${scenario} / ${pageName}: a ${f1(t.ms)} ms task at +${t.atMs} ms: ${t.top.map((x) => `${x.what} ${f1(x.ms)}`).join('; ')}`);
+        const fns = t.functions?.length ? ` — JS: ${t.functions.map((x) => `${x.what} ${f1(x.ms)}`).join('; ')}` : '';
+        where.push(`- ${scenario} / ${pageName}: a ${f1(t.ms)} ms task at +${t.atMs} ms: ${t.top.map((x) => `${x.what} ${f1(x.ms)}`).join('; ')}${fns}`);
       }
     }
   }
