@@ -10,7 +10,7 @@
 //   stream    a streamed chat response with one 8 MiB PNG
 //   parallel  eight 2 MiB images in parallel (eight requests; the demo page: one request with n = 8)
 // Pages: the demo page (web/ via scripts/serve.mjs, driven through its data-testid hooks or, where missing, its ids),
-// scripts/bench/pages/client.html (createClient), worker.html (createWorkerClient, the same code), worker-bitmaps.html
+// scripts/bench/pages/client.html (createClient), worker.html (createWorkerClient({ objectURLs: true }), the same code), worker-bitmaps.html
 // (the same, bitmaps: true: decoded in the worker, drawn on a canvas) and naive.html (fetch + res.json() + fromBase64). Every page talks to the same in-process mock gateway, directly (the
 // demo page's Base URL set to it), under the demo page's Content-Security-Policy, not cross-origin isolated.
 // Usage: node scripts/bench/page.mjs [--json] [--quick] [--runs N] [--only images,stream,parallel] [--pages demo,client,worker,naive]
@@ -31,7 +31,7 @@ export const SCENARIOS = {
 export const PAGES = {
   demo: 'demo page (web/)',
   client: 'createClient (main thread)',
-  worker: 'createWorkerClient',
+  worker: 'createWorkerClient({ objectURLs: true })',
   'worker-bitmaps': 'createWorkerClient({ bitmaps: true })',
   naive: 'naive: fetch + json + fromBase64',
 };

@@ -131,6 +131,44 @@ test('bitmaps: true: images and stream image events also carry an ImageBitmap de
   assert.deepEqual(r.bad, ['ValidationError', 'bitmaps']);
 });
 
+test('objectURLs: true: each image\'s object URL is made in the worker and serves the image until revokeObjectURL', async () => {
+  const r = await inPage(async ([key, chat]) => {
+    const { createWorkerClient } = await import('/imagegate/js/worker.mjs');
+    const c = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0, objectURLs: true });
+    const res = await c.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '64x48', n: 2 });
+    // The page's CSP allows blob: for images only (not connect-src): the URLs are checked as a page uses them, by <img>.
+    const load = (url) => new Promise((resolve) => {
+      const img = new Image();
+      img.onload = () => resolve(`${img.naturalWidth}x${img.naturalHeight}`);
+      img.onerror = () => resolve('failed');
+      img.src = url;
+    });
+    const same = async (img) => (await load(img.objectURL)) === `${img.width}x${img.height}`;
+    const urls = res.images.map((i) => typeof i.objectURL === 'string' && i.objectURL.startsWith(`blob:${location.origin}/`));
+    const served = await Promise.all(res.images.map(same));
+    const shown = await load(res.images[1].objectURL);
+    let event = null;
+    for await (const ev of c.chat.completions.stream(chat)) if (ev.type === 'image') event = ev;
+    const streamed = await same(event);
+    c.revokeObjectURL(res.images[0].objectURL);
+    await c.workerStats();  // a round trip: the revoke has been handled
+    const revoked = (await load(res.images[0].objectURL)) === 'failed' ? 'gone' : 'still served';
+    await c.terminate();
+    const plain = await createWorkerClient({ apiKey: key, baseURL: '/v1', maxRetries: 0 });
+    const none = !('objectURL' in (await plain.images.generate({ model: 'bfl/flux-2-pro', prompt: 'a fox', size: '8x8' })).images[0]);
+    await plain.terminate();
+    const bad = await createWorkerClient({ apiKey: key, objectURLs: 1 }).then(() => 'no error', (e) => [e.name, e.param]);
+    return { urls, served, shown, streamed, revoked, none, bad };
+  }, CHAT);
+  assert.deepEqual(r.urls, [true, true]);
+  assert.deepEqual(r.served, [true, true]);
+  assert.equal(r.shown, '64x48');
+  assert.equal(r.streamed, true);
+  assert.equal(r.revoked, 'gone');
+  assert.equal(r.none, true, 'only with objectURLs: true');
+  assert.deepEqual(r.bad, ['ValidationError', 'objectURLs']);
+});
+
 test('memory: after 20 generations of 4–8 MiB images the worker\'s wasm heap in use is back to its baseline ± 1 MiB', async () => {
   const MiB = 1024 * 1024;
   await h.page.evaluate(async (key) => {

@@ -318,6 +318,8 @@ function clientFacade(conn, info, clientOnRetry) {
     sniffImage: (bytes) => conn.send('helper', { name: 'sniffImage', args: [bytes] }),
     /** Diagnostics: what the worker holds for this client (open calls and streams) and how many bytes it moved. */
     workerStats: () => conn.send('stats'),
+    /** With objectURLs: true, frees an image's objectURL (and lets its Blob go). */
+    revokeObjectURL: (url) => conn.post('revoke', { url: String(url) }),
     /** Ends this client; the worker too when this client started it. Pending calls reject. */
     terminate: () => conn.terminate(),
     toJSON: () => ({ baseURL: info.baseURL, timeout: info.timeout, maxRetries: info.maxRetries, worker: true }),
@@ -328,20 +330,23 @@ function clientFacade(conn, info, clientOnRetry) {
  * createClient()'s API, run in a module Worker. Options: those of createClient except `fetch` (a function cannot
  * cross to the worker), plus `worker`: a Worker of your own (running a module that imports 'imagegate/worker/host'),
  * or the URL of such a module; by default the package's worker script; and `bitmaps`: each decoded image also carries
- * an ImageBitmap decoded in the worker (worker-host.mjs). Every decoded image carries `blob`, a Blob made in the worker.
+ * an ImageBitmap decoded in the worker (worker-host.mjs); `objectURLs`: each decoded image also carries `objectURL`, its
+ * Blob's object URL made in the worker (free it with client.revokeObjectURL). Every decoded image carries `blob`, a Blob
+ * made in the worker.
  */
 export async function createWorkerClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new ValidationError('The client options must be an object', null);
-  const { worker: given, onRetry, fetch, bitmaps = false, ...rest } = options;
+  const { worker: given, onRetry, fetch, bitmaps = false, objectURLs = false, ...rest } = options;
   if (fetch != null) throw new ValidationError('`fetch` cannot be passed to a worker client (functions do not cross to the worker): use createClient', 'fetch');
   if (typeof bitmaps !== 'boolean') throw new ValidationError('`bitmaps` must be a boolean', 'bitmaps');
+  if (typeof objectURLs !== 'boolean') throw new ValidationError('`objectURLs` must be a boolean', 'objectURLs');
   checkOnRetry(onRetry, '');
   if (typeof Worker !== 'function') throw new ImagegateError('imagegate/worker needs Worker (a browser page or a worker)');
   const { worker, owned } = openWorker(given);
   const conn = new Connection(worker, owned);
   let info;
   try {
-    info = await conn.send('init', { bitmaps, options: { ...rest, ...(rest.baseURL !== undefined ? { baseURL: pageBaseURL(rest.baseURL) } : {}) } });
+    info = await conn.send('init', { bitmaps, objectURLs, options: { ...rest, ...(rest.baseURL !== undefined ? { baseURL: pageBaseURL(rest.baseURL) } : {}) } });
   } catch (err) {
     await conn.terminate();
     throw err;

@@ -21,6 +21,8 @@ export interface WorkerImageExtras {
   blob: Blob;
   /** With `bitmaps: true`: the image decoded in the worker (null if this browser cannot decode it). Not on a stream's finalCompletion() images. */
   bitmap?: ImageBitmap | null;
+  /** With `objectURLs: true`: the Blob's object URL, made in the worker (free it with client.revokeObjectURL(url)). Not on a stream's finalCompletion() images. */
+  objectURL?: string;
 }
 
 export interface WorkerClientOptions extends Omit<ClientOptions, 'fetch'> {
@@ -34,6 +36,12 @@ export interface WorkerClientOptions extends Omit<ClientOptions, 'fetch'> {
    * with a canvas's 'bitmaprenderer' context (no decode, no copy of bytes on the main thread). Default false.
    */
   bitmaps?: boolean;
+  /**
+   * Also make each image's object URL in the worker: images (and stream image events) carry `objectURL`, for
+   * `img.src`, so that the main thread makes none (URL.createObjectURL there waits while the browser takes in the
+   * Blob's bytes from the worker). The URLs live until client.revokeObjectURL(url) or the client's end. Default false.
+   */
+  objectURLs?: boolean;
 }
 
 /**
@@ -82,6 +90,8 @@ export interface WorkerClient extends Omit<Client, 'chat' | 'images'> {
   readonly version: string;
   /** Diagnostics: what the worker holds for this client. */
   workerStats(): Promise<WorkerStats>;
+  /** Frees an objectURL made with `objectURLs: true`. */
+  revokeObjectURL(url: string): void;
   /** Ends the client (and the worker, unless you passed your own Worker). Pending calls reject. */
   terminate(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // a Blob, an object URL, an <img> decoded (img.decode(): off the main thread in Chromium) before it joins the gallery.
 export const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
-export async function show(bytes, type = 'image/png', blob = null, bitmap = null) {
+export async function show(bytes, type = 'image/png', blob = null, bitmap = null, objectURL = null) {
   if (bitmap) {
     // Decoded already (a worker client with bitmaps: true): handed to a canvas, no decode and no copy here.
     const canvas = document.createElement('canvas');
@@ -17,7 +17,8 @@ export async function show(bytes, type = 'image/png', blob = null, bitmap = null
   img.dataset.testid = 'result-image';
   img.alt = 'A generated image';
   // A worker client's images come with a Blob made in the worker (no copy of the bytes on this thread).
-  img.src = URL.createObjectURL(blob ?? new Blob([bytes], { type }));
+  // With objectURLs: true, also its object URL, made there (URL.createObjectURL here would wait for the Blob's bytes).
+  img.src = objectURL ?? URL.createObjectURL(blob ?? new Blob([bytes], { type }));
   try { await img.decode(); } catch { /* shown anyway; the bench sees it never decodes */ }
   $('gallery').append(img);
 }
