@@ -3,7 +3,7 @@
 // client of the package's public API like any other: imagegate/worker, so that requests, response parsing and
 // base64 decoding all happen in a module Worker and the page keeps every frame. It never parses a gateway response.
 import {
-  describeError, el, formatBytes, formatDuration, formatUSD, runSummary, copyImage, ObjectURLs, RENDERABLE, historyItem,
+  describeError, el, formatBytes, formatDuration, formatUSD, runSummary, copyImage, BlobURLs, imageKey, RENDERABLE, historyItem,
   imageCard, overPixelCap, retryNotice,
 } from './ui.mjs';
 import { saveGeneration, listGenerations, deleteGeneration, clearGenerations } from './history.mjs';
@@ -36,8 +36,7 @@ const state = {
   records: [],           // the history, newest first
   undo: null,            // { records, timer }
 };
-const historyURLs = new ObjectURLs();
-const galleryURLs = new ObjectURLs();
+const urls = new BlobURLs();  // the results' and the history's, one per image
 let viewer = null;
 let mask = null;
 
@@ -75,10 +74,10 @@ function getClient() {
   const options = { apiKey: state.apiKey, baseURL: baseURL(), timeout: timeoutMs(), idleTimeout: idleTimeoutMs(), maxRetries: maxRetries() };
   const key = JSON.stringify(options);
   if (state.client?.key === key) return state.client.promise;
-  const old = state.client;
-  // Not while a run uses it: an old client ends when nothing holds it (terminate() leaves our own Worker running).
-  if (old && !state.run) old.promise.then((c) => c.terminate()).catch(() => {});
-  const promise = state.api.createWorkerClient({ ...options, worker: state.worker });
+  // An old client is not terminated: the object URLs it made for images still on screen would go with it. It holds
+  // nothing else in the page's one Worker once its calls are over.
+  // objectURLs: each image's object URL is made in the worker, so the page never waits for a Blob's bytes.
+  const promise = state.api.createWorkerClient({ ...options, worker: state.worker, objectURLs: true });
   promise.catch(() => { if (state.client?.promise === promise) state.client = null; });
   state.client = { key, promise };
   return promise;
@@ -459,7 +458,6 @@ function bringIntoView(node) {
 }
 
 function resetResults() {
-  galleryURLs.revokeAll();
   $('gallery').replaceChildren();
   $('gallery').classList.remove('compare');
   $('gallery-empty').hidden = true;
@@ -501,7 +499,7 @@ function openViewer(image) {
 
 /** A result card's options (run.mjs and the history's Show). */
 const cardOptions = (record, image, index) => ({
-  model: record.model, durationMs: record.durationMs, usage: record.usage, index, urls: galleryURLs,
+  model: record.model, durationMs: record.durationMs, usage: record.usage, index, url: () => urls.get(imageKey(record, index), image.blob),
   onOpen: (_url, _alt, img) => openViewer(img), onCopy, onEdit: editResult, name: fileStem(record),
 });
 
@@ -621,6 +619,7 @@ async function generate(spec = specFromForm()) {
       onActivity: () => { run.lastActivity = performance.now(); },
       describe,
       card: cardOptions,
+      adoptURL: (r, i, url) => urls.adopt(imageKey(r, i), url, (u) => client.revokeObjectURL(u)),
     });
   });
   $('gallery').append(...slots.map((s) => s.node));
@@ -662,7 +661,7 @@ async function generate(spec = specFromForm()) {
 /** Records keep what a reload needs (errorInfo is for this page view only). */
 function stripForStorage(record) {
   const { errorInfo, ...rest } = record;
-  return rest;
+  return { ...rest, images: rest.images.map(({ objectURL, ...image }) => image) };
 }
 
 /** The run bar: elapsed time, and a notice when a stream has been silent for a while. */
@@ -724,9 +723,12 @@ async function refreshHistory() {
 function renderHistory() {
   const query = $('history-search').value.trim().toLowerCase();
   const shown = query ? state.records.filter((r) => r.prompt.toLowerCase().includes(query) || r.model.toLowerCase().includes(query)) : state.records;
-  historyURLs.revokeAll();
+  // The URLs of images no longer listed nor on screen are freed.
+  const keep = new Set();
+  for (const r of [...state.records, ...(state.shown ?? [])]) r.images.forEach((_, i) => keep.add(imageKey(r, i)));
+  urls.retain(keep);
   $('history').replaceChildren(...shown.map((record) => historyItem(record, {
-    urls: historyURLs, onShow: showRecord, onReuse: reuseRecord, onDelete: removeRecord,
+    urls, onShow: showRecord, onReuse: reuseRecord, onDelete: removeRecord,
   })));
   const total = state.records.length;
   $('history-status').textContent = !total ? 'Nothing yet: every generation is saved here, in this browser only.'

@@ -11,6 +11,8 @@ export function storedImage(img) {
     blob: img.blob ?? (img.bytes ? new Blob([img.bytes], { type: img.mimeType ?? 'application/octet-stream' }) : null),
     mimeType: img.mimeType, format: img.format, width: img.width, height: img.height,
     size: img.bytes?.length ?? 0, url: img.url ?? null,
+    // imagegate/worker with objectURLs: made in the worker; for this page view only (not stored)
+    ...(img.objectURL ? { objectURL: img.objectURL } : {}),
   };
 }
 
@@ -60,7 +62,10 @@ export function startSlot(model, ctx) {
     show();
     retryTimer = setInterval(show, 250);
   };
-  const addImage = (image, index) => view.gallery.append(imageCard(image, ctx.card(record, image, index)));
+  const addImage = (image, index) => {
+    if (image.objectURL) ctx.adoptURL(record, index, image.objectURL);
+    view.gallery.append(imageCard(image, ctx.card(record, image, index)));
+  };
   const showWarnings = (warnings) => {
     if (!warnings?.length) return;
     record.warnings = warnings.map((w) => w.message);

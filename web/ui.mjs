@@ -104,18 +104,33 @@ export function formatUSD(v) {
 export const PIXEL_CAP = 64e6;
 export const overPixelCap = (image) => image.width * image.height > PIXEL_CAP;
 
-/** Object URLs for Blobs, revoked together when their owner (the gallery, the history list) re-renders. */
-export class ObjectURLs {
-  #urls = [];
-  make(blob) {
-    const url = URL.createObjectURL(blob);
-    this.#urls.push(url);
-    return url;
+/**
+ * One object URL per stored image (key: record id and index), made once and shared by the results, the history and
+ * re-renders: making one waits while the browser takes in the Blob's bytes (~17 ms for 6 MiB on the test VM), so
+ * it must not happen again on every history refresh. `adopt` takes a URL made elsewhere (imagegate/worker's
+ * objectURLs, made off the main thread) with the function that frees it. `retain(keys)` frees the others.
+ */
+export class BlobURLs {
+  #urls = new Map();  // key → { url, revoke }
+  get(key, blob) {
+    let entry = this.#urls.get(key);
+    if (!entry) {
+      entry = { url: URL.createObjectURL(blob), revoke: (u) => URL.revokeObjectURL(u) };
+      this.#urls.set(key, entry);
+    }
+    return entry.url;
   }
-  revokeAll() {
-    for (const url of this.#urls.splice(0)) URL.revokeObjectURL(url);
+  adopt(key, url, revoke) {
+    if (!this.#urls.has(key)) this.#urls.set(key, { url, revoke });
+  }
+  retain(keys) {
+    for (const [key, { url, revoke }] of this.#urls) {
+      if (!keys.has(key)) { revoke(url); this.#urls.delete(key); }
+    }
   }
 }
+export const imageKey = (record, index) => `${record.id}:${index}`;
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** Only raster formats the sniffer recognised are rendered (never SVG or HTML from a server). */
 export const RENDERABLE = new Set(['png', 'jpeg', 'webp', 'gif', 'avif']);
@@ -174,7 +189,7 @@ export function progressCard(index, label0 = 'Waiting for the image…') {
  * A result card: the image, its facts (model, time, size, bytes, usage) and actions (download, copy, open).
  * `image` is a stored image ({ blob, mimeType, format, width, height, size, url }).
  */
-export function imageCard(image, { model, durationMs, usage, index, urls, onOpen, onCopy, onEdit, name }) {
+export function imageCard(image, { model, durationMs, usage, index, url: urlOf, onOpen, onCopy, onEdit, name }) {
   const facts = [model, image.width && image.height ? `${image.width}×${image.height}` : null,
     image.format !== 'unknown' ? image.format.toUpperCase() : null, formatBytes(image.size), formatDuration(durationMs)]
     .filter(Boolean);
@@ -189,7 +204,7 @@ export function imageCard(image, { model, durationMs, usage, index, urls, onOpen
       el('code', { class: 'url', text: image.url ?? '(none)' })), caption);
     return card;
   }
-  const url = urls.make(image.blob);
+  const url = urlOf();
   const alt = `Image ${index + 1} from ${model}`;
   let visual;
   const capped = overPixelCap(image);
@@ -230,8 +245,8 @@ const STATUS_LABEL = { running: 'interrupted', cancelled: 'cancelled', error: 'f
 export function historyItem(record, { urls, onShow, onReuse, onDelete }) {
   const when = new Date(record.createdAt);
   const short = record.prompt.length > 60 ? `${record.prompt.slice(0, 57)}…` : record.prompt;
-  const thumbs = record.images.filter((img) => img.blob && RENDERABLE.has(img.format) && !overPixelCap(img)).slice(0, 4)
-    .map((img, i) => el('img', { src: urls.make(img.blob), alt: `Image ${i + 1} of “${short}”`, width: 64, height: 64, loading: 'lazy' }));
+  const thumbs = record.images.map((img, i) => [img, i]).filter(([img]) => img.blob && RENDERABLE.has(img.format) && !overPixelCap(img)).slice(0, 4)
+    .map(([img, i]) => el('img', { src: urls.get(imageKey(record, i), img.blob), alt: `Image ${i + 1} of “${short}”`, width: 64, height: 64, loading: 'lazy' }));
   const show = el('button', { type: 'button', class: 'small', text: 'Show', 'aria-label': `Show “${short}”` });
   const reuse = el('button', { type: 'button', class: 'small', text: 'Reuse', 'data-testid': 'reuse', 'aria-label': `Reuse the settings of “${short}”` });
   const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'data-testid': 'history-delete', 'aria-label': `Delete “${short}”` });
@@ -243,7 +258,7 @@ export function historyItem(record, { urls, onShow, onReuse, onDelete }) {
     el('div', { class: 'history-text' },
       el('p', { class: 'prompt', text: record.prompt }),
       el('p', { class: 'meta' },
-        el('time', { dateTime: when.toISOString(), text: when.toLocaleString() }),
+        el('time', { dateTime: when.toISOString(), text: DATE.format(when) }),
         ` · ${runSummary(record)}`,
         STATUS_LABEL[record.status] ? el('span', { class: `badge ${record.status}`, text: STATUS_LABEL[record.status] }) : null),
       record.error ? el('p', { class: 'failure', 'data-testid': 'history-error', text: record.error }) : null),
