@@ -25,7 +25,8 @@ const state = {
   apiKey: null,          // in memory; in localStorage only if remembered
   serverKey: false,      // the serving proxy adds its own key to requests without one
   connectSrc: null,      // the page's CSP connect-src (from /server.json), to explain a blocked URL
-  keyWorks: false,
+  keyWorks: false,       // credits.retrieve succeeded with it
+  keyChecked: null,      // false once the gateway refused it (the connection form opens again)
   connectionOpen: false,
   models: [],
   modelsController: null,
