@@ -129,6 +129,10 @@ async function e2eCasesBrowser(baseFor, size) {
   add('e2e.imagegate.fetch', 'imagegate images.generate (fetch injected)', async () => (await igf.images.generate(PARAMS)).images.map((i) => i.bytes));
   const post = () => fetch(`${baseURL}/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(PARAMS) });
   add('e2e.fetch', 'fetch + res.json() + Uint8Array.fromBase64', async () => (await (await post()).json()).data.map((d) => Uint8Array.fromBase64(d.b64_json)));
+  // The openai SDK as a page would use it (its ESM build, served as is; dangerouslyAllowBrowser), + fromBase64.
+  const { default: OpenAI } = await import('openai');
+  const oa = new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0, dangerouslyAllowBrowser: true });
+  add('e2e.openai', 'openai SDK images.generate + Uint8Array.fromBase64', async () => (await oa.images.generate(PARAMS)).data.map((d) => Uint8Array.fromBase64(d.b64_json)));
   add('e2e.floor', 'fetch + arrayBuffer() (transport floor)', async () => (await post()).arrayBuffer());
   for (const c of cases) { const out = await c.fn(); if (c.key !== 'e2e.floor') check(out, images, c.name); }
   return { cases, notes: [] };

@@ -14,10 +14,10 @@ import { sendFile } from '../serve.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const STATIC = ['/wasm/js/', '/wasm/dist/', '/scripts/bench/', '/node_modules/eventsource-parser/dist/'];
+const STATIC = ['/wasm/js/', '/wasm/dist/', '/scripts/bench/', '/node_modules/eventsource-parser/dist/', '/node_modules/openai/'];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>imagegate bench</title>
-<script type="importmap">{"imports":{"eventsource-parser":"/node_modules/eventsource-parser/dist/index.js"}}</script>
+<script type="importmap">{"imports":{"eventsource-parser":"/node_modules/eventsource-parser/dist/index.js","openai":"/node_modules/openai/index.mjs"}}</script>
 <body>imagegate bench</body>`;
 
 const bodies = new Map();
