@@ -4,7 +4,7 @@
 // base64 decoding all happen in a module Worker and the page keeps every frame. It never parses a gateway response.
 import {
   describeError, el, formatBytes, formatDuration, formatUSD, runSummary, copyImage, BlobURLs, imageKey, RENDERABLE, historyItem,
-  imageCard, overPixelCap, retryNotice,
+  imageCard, overPixelCap, retryCountdown,
 } from './ui.mjs';
 import { saveGeneration, listGenerations, deleteGeneration, clearGenerations } from './history.mjs';
 import { startSlot } from './run.mjs';
@@ -645,7 +645,7 @@ async function generate(spec = specFromForm()) {
     setRunStatus(compare ? `Done in ${took}.` : `Done: ${runSummary(records[0])}.`);
   }
   if (historyError) setRunStatus(`${$('run-status').textContent} Not saved to the history: ${historyError.message}`);
-  $('retry-notice').hidden = true;
+  run.stopRetry?.();  // hides the notice and ends its countdown
   $('stall-notice').hidden = true;
   state.run = null;
   setBusy(false);
@@ -681,24 +681,12 @@ function tick(run) {
 
 /** "Retrying in N s (rate limited)": counted down until the next attempt starts. */
 function showRetry(run, info, model, compare) {
-  const until = performance.now() + info.delayMs;
-  run.retrying = true;
-  clearInterval(run.retryTimer);
-  const box = $('retry-notice');
-  const show = () => {
-    const left = until - performance.now();
-    if (left <= 0 || state.run !== run) {
-      clearInterval(run.retryTimer);
-      box.hidden = true;
-      run.retrying = false;
-      run.lastActivity = performance.now();
-      return;
-    }
-    box.textContent = `${compare ? `${model}: ` : ''}${retryNotice(info, left, maxRetries())}`;
-    box.hidden = false;
-  };
-  show();
-  run.retryTimer = setInterval(show, 250);
+  run.retrying = true;  // no stall notice while waiting on purpose
+  run.stopRetry?.();
+  run.stopRetry = retryCountdown($('retry-notice'), info, maxRetries(), {
+    prefix: compare ? `${model}: ` : '',
+    onEnd: () => { run.retrying = false; run.lastActivity = performance.now(); },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- history

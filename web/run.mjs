@@ -2,7 +2,7 @@
 // a placeholder per expected image, its own time, cost, retries and warnings, and its own history record. The run
 // only calls the package's client (images.generate / images.edit / chat.completions.stream, generations.retrieve);
 // the page (app.mjs) owns the form, the history and the status line.
-import { el, formatDuration, formatUSD, formatUsage, imageCard, progressCard, retryNotice } from './ui.mjs';
+import { el, formatDuration, formatUSD, formatUsage, imageCard, progressCard, retryCountdown } from './ui.mjs';
 
 /** A stored image: the bytes as a Blob (what IndexedDB keeps and object URLs show) plus the sniffed facts. */
 export function storedImage(img) {
@@ -46,21 +46,13 @@ export function startSlot(model, ctx) {
   const pending = Array.from({ length: expected }, (_, i) => progressCard(i, model.imageEndpoint === 'images' ? 'Generating…' : 'Waiting for the image…'));
   view.gallery.append(...pending.map((p) => p.node));
   const tick = setInterval(() => { view.time.textContent = formatDuration(performance.now() - started); }, 250);
-  let retryTimer = null;
+  let stopRetry = null;
 
   const onRetry = (info) => {
     ctx.onRetry(info);
     if (!ctx.compare) return;  // one model: the run bar's notice is the one
-    const until = performance.now() + info.delayMs;
-    clearInterval(retryTimer);
-    const show = () => {
-      const left = until - performance.now();
-      view.retry.hidden = left <= 0;
-      view.retry.textContent = retryNotice(info, left, ctx.maxRetries);
-      if (left <= 0) clearInterval(retryTimer);
-    };
-    show();
-    retryTimer = setInterval(show, 250);
+    stopRetry?.();
+    stopRetry = retryCountdown(view.retry, info, ctx.maxRetries);
   };
   const addImage = (image, index) => {
     if (image.objectURL) ctx.adoptURL(record, index, image.objectURL);
@@ -113,8 +105,7 @@ export function startSlot(model, ctx) {
       record.errorInfo = info;
     } finally {
       clearInterval(tick);
-      clearInterval(retryTimer);
-      view.retry.hidden = true;
+      stopRetry?.();
       pending.splice(0).forEach((p) => p.remove());
       view.time.textContent = formatDuration(record.durationMs);
       // Failed runs stay in the history with their error (a retry is one click away there).

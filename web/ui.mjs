@@ -86,11 +86,30 @@ export function describeError(err, api, { baseURL = '', timeoutMs, keySent = tru
 }
 
 /** "Retrying in 20 s (rate limited; retry 1 of 2)." for onRetry's info; `leftMs` counts down. */
-export function retryNotice({ attempt, error }, leftMs, maxRetries) {
+function retryNotice({ attempt, error }, leftMs, maxRetries) {
   const why = error?.status === 429 ? 'rate limited'
     : error?.status ? `the gateway answered ${error.status}` : 'the connection failed';
   const s = Math.max(0, Math.ceil(leftMs / 1000));
   return `Retrying in ${s} s (${why}; retry ${attempt} of ${maxRetries}).`;
+}
+
+/**
+ * Shows onRetry's wait in `box`, counted down every 250 ms, and hides it when the wait is over (then onEnd()). The
+ * one countdown of the page: the run bar's and each compare slot's. Returns stop(), which hides it at once.
+ */
+export function retryCountdown(box, info, maxRetries, { prefix = '', onEnd } = {}) {
+  const until = performance.now() + info.delayMs;
+  let timer = null;
+  const stop = () => { clearInterval(timer); box.hidden = true; };
+  const show = () => {
+    const left = until - performance.now();
+    if (left <= 0) { stop(); onEnd?.(); return; }
+    box.textContent = prefix + retryNotice(info, left, maxRetries);
+    box.hidden = false;
+  };
+  show();
+  timer = setInterval(show, 250);
+  return stop;
 }
 
 /** "$0.04" (USD; more digits for small amounts). */
